@@ -1,0 +1,137 @@
+"""Hidden checks of the conv assignment (never shipped to students).
+
+Inputs are drawn from the submission's seed, which results.json records, so a
+grade can be reproduced exactly.
+"""
+
+import numpy as np
+import pytest
+
+from autograder.testing import CheckFailure, check_backward, check_backward_numeric, check_forward
+
+# (x shape, w shape, stride, pad, dilation): odd sizes, non-square kernels,
+# strides that skip pixels, pads larger than the kernel's reach, 1x1 kernels.
+CONV_CASES = {
+    "1x1": ((3, 4, 5, 5), (2, 4, 1, 1), 1, 0, 1),
+    "rect-kernel": ((2, 3, 8, 7), (4, 3, 2, 3), 1, 1, 1),
+    "stride3": ((2, 2, 10, 11), (3, 2, 3, 3), 3, 0, 1),
+    "stride2-pad2": ((1, 3, 7, 9), (2, 3, 3, 3), 2, 2, 1),
+    "dilation3": ((2, 2, 11, 10), (3, 2, 2, 3), 1, 2, 3),
+    "dilation2-stride2": ((2, 1, 12, 12), (2, 1, 3, 3), 2, 1, 2),
+    "single": ((1, 1, 4, 4), (1, 1, 4, 4), 1, 0, 1),
+}
+POOL_CASES = {
+    "2x2-s2-odd": ((2, 3, 7, 9), 2, 2),
+    "3x3-s2": ((2, 2, 9, 7), 3, 2),
+    "2x2-s1": ((1, 3, 5, 6), 2, 1),
+    "4x4-s4": ((2, 1, 8, 8), 4, 4),
+}
+
+
+def conv_inputs(rng, case):
+    x_shape, w_shape, stride, pad, dilation = CONV_CASES[case]
+    scale = rng.uniform(0.5, 3.0)
+    x = rng.standard_normal(x_shape) * scale
+    w = rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[0])
+    return (x, w, b), {"stride": stride, "pad": pad, "dilation": dilation}
+
+
+def kinds(stage):
+    return pytest.mark.parametrize(
+        "kind",
+        [
+            pytest.param(k, marks=pytest.mark.task(f"{k}_pool_{stage}"), id=k)
+            for k in ("max", "avg")
+        ],
+    )
+
+
+@pytest.mark.task("conv_forward")
+@pytest.mark.points(3)
+@pytest.mark.parametrize("case", sorted(CONV_CASES))
+def test_conv_forward(sub, oracle, rng, case):
+    """conv_forward matches the reference"""
+    args, kwargs = conv_inputs(rng, case)
+    check_forward(sub, oracle, "conv_forward", *args, **kwargs)
+
+
+@pytest.mark.task("conv_forward")
+@pytest.mark.points(2)
+def test_conv_forward_keeps_inputs(sub, rng):
+    """conv_forward leaves x, w and b unchanged and uses the default stride/pad/dilation"""
+    x = rng.standard_normal((2, 2, 5, 5))
+    w = rng.standard_normal((3, 2, 3, 3))
+    b = rng.standard_normal(3)
+    out = sub.run(_forward_and_inputs, x, w, b)
+    got_out, got_x, got_w, got_b = out
+    if not (np.array_equal(got_x, x) and np.array_equal(got_w, w) and np.array_equal(got_b, b)):
+        raise CheckFailure("conv_forward modified its input arrays in place; work on copies")
+    if np.shape(got_out) != (2, 3, 3, 3):
+        raise CheckFailure(
+            f"conv_forward(x, w, b) with default arguments: expected out of shape (2, 3, 3, 3), "
+            f"got {np.shape(got_out)} (defaults are stride=1, pad=0, dilation=1)"
+        )
+
+
+def _forward_and_inputs(module, x, w, b):
+    out, _ = module.conv_forward(x, w, b)
+    return out, x, w, b
+
+
+@pytest.mark.task("conv_backward")
+@pytest.mark.points(4)
+@pytest.mark.parametrize("case", sorted(CONV_CASES))
+def test_conv_backward(sub, oracle, rng, case):
+    """conv_backward matches the reference"""
+    args, kwargs = conv_inputs(rng, case)
+    out = oracle.forward("conv_forward", *args, **kwargs)
+    dout = rng.standard_normal(out.shape)
+    check_backward(
+        sub, oracle, "conv_forward", "conv_backward", args, dout,
+        kwargs=kwargs, grads=("dx", "dw", "db"),
+    )  # fmt: skip
+
+
+@pytest.mark.task("conv_backward")
+@pytest.mark.points(3)
+@pytest.mark.parametrize("case", ["stride2-pad2", "dilation3"])
+def test_conv_backward_numeric(sub, rng, case):
+    """conv_backward agrees with numerical gradients of your conv_forward"""
+    x_shape, w_shape, stride, pad, dilation = CONV_CASES[case]
+    x = rng.standard_normal((1, w_shape[1], *x_shape[2:]))
+    w = rng.standard_normal((2, *w_shape[1:]))
+    b = rng.standard_normal(2)
+    kwargs = {"stride": stride, "pad": pad, "dilation": dilation}
+    Ho = 1 + (x.shape[2] + 2 * pad - dilation * (w.shape[2] - 1) - 1) // stride
+    Wo = 1 + (x.shape[3] + 2 * pad - dilation * (w.shape[3] - 1) - 1) // stride
+    dout = rng.standard_normal((1, 2, Ho, Wo))
+    check_backward_numeric(
+        sub, "conv_forward", "conv_backward", (x, w, b), dout,
+        kwargs=kwargs, wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"),
+    )  # fmt: skip
+
+
+@kinds("forward")
+@pytest.mark.parametrize("case", sorted(POOL_CASES))
+@pytest.mark.points(1.5)
+def test_pool_forward(sub, oracle, rng, kind, case):
+    """pooling forward matches the reference"""
+    shape, pool, stride = POOL_CASES[case]
+    x = rng.standard_normal(shape)
+    check_forward(sub, oracle, f"{kind}_pool_forward", x, pool=pool, stride=stride)
+
+
+@kinds("backward")
+@pytest.mark.parametrize("case", sorted(POOL_CASES))
+@pytest.mark.points(2)
+def test_pool_backward(sub, oracle, rng, kind, case):
+    """pooling backward matches the reference"""
+    shape, pool, stride = POOL_CASES[case]
+    x = rng.standard_normal(shape)
+    out = oracle.forward(f"{kind}_pool_forward", x, pool=pool, stride=stride)
+    dout = rng.standard_normal(out.shape)
+    check_backward(
+        sub, oracle, f"{kind}_pool_forward", f"{kind}_pool_backward", (x,), dout,
+        kwargs={"pool": pool, "stride": stride}, grads=("dx",),
+    )  # fmt: skip

@@ -1,0 +1,194 @@
+"""The `dlcourse` command line: one click group, each command a thin wrapper.
+
+Students: `dlcourse check ID`. Instructors: `dlcourse grade ID SUBMISSIONS --out DIR`,
+`dlcourse release`. Everyone: `dlcourse list`, `dlcourse quiz ...`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from autograder.config import ConfigError
+from autograder.paths import CourseNotFound
+
+
+class _Group(click.Group):
+    """Turn expected errors into one readable line and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from autograder.grading import SubmissionError
+        from autograder.release import MarkerError
+
+        try:
+            return super().invoke(ctx)
+        except (
+            ConfigError,
+            CourseNotFound,
+            SubmissionError,
+            MarkerError,
+            FileNotFoundError,
+        ) as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dlcourse")
+def main() -> None:
+    """dlcourse: an auto-graded deep-learning course.
+
+    \b
+    Students:     dlcourse check conv              (public checks of assignments/conv)
+    Instructors:  dlcourse grade conv SUBMISSIONS... --out grades/
+                  dlcourse release [--out BUNDLE]  (regenerate stubs / build the student bundle)
+    Everyone:     dlcourse list, dlcourse quiz list, dlcourse quiz take QUIZ
+    """
+
+
+@main.command("list")
+def list_command() -> None:
+    """List the assignments with their tasks and points."""
+    from autograder.commands import list_assignments
+
+    list_assignments()
+
+
+@main.command("check")
+@click.argument("assignment")
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Folder (or .zip) with your module file; default: assignments/ASSIGNMENT.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the results as JSON (results.json schema)."
+)
+def check_command(assignment: str, path: Path | None, as_json: bool) -> None:
+    """Run the public checks of ASSIGNMENT against your code (a self-check).
+
+    Exit status 0 only when every check passes. Hidden checks (other shapes and
+    random inputs) run only when your instructor grades the submission.
+    """
+    from autograder.commands import self_check
+
+    sys.exit(self_check(assignment, path=path, as_json=as_json))
+
+
+@main.command("grade")
+@click.argument("assignment")
+@click.argument(
+    "submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel graders (default: number of cores).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for every hidden check (default: one per student, derived from the name).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Re-grade submissions already graded with the same content and seed.",
+)
+@click.option(
+    "--dask",
+    "dask_scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Grade on a Dask cluster (scheduler address) instead of local processes.",
+)
+@click.option(
+    "--db",
+    "database",
+    default=None,
+    metavar="URL",
+    help="Gradebook database URL (default: sqlite:///OUT/gradebook.sqlite).",
+)
+def grade_command(
+    assignment: str,
+    submissions: tuple[Path, ...],
+    out: Path,
+    jobs: int | None,
+    seed: int | None,
+    force: bool,
+    dask_scheduler: str | None,
+    database: str | None,
+) -> None:
+    """Grade SUBMISSIONS of ASSIGNMENT with public and hidden checks.
+
+    Each SUBMISSION is a folder or .zip holding the module file, or a folder of
+    those (nbgrader's submitted/<student>/ASSIGNMENT/ layout too). Writes
+    OUT/<student>/results.json (Gradescope's schema), OUT/grades.csv and the
+    gradebook. Exits 0 when grading ran, whatever the scores.
+    """
+    from autograder.commands import grade
+
+    grade(
+        assignment,
+        list(submissions),
+        out=out,
+        jobs=jobs,
+        seed=seed,
+        force=force,
+        dask_scheduler=dask_scheduler,
+        database=database,
+    )
+
+
+@main.command("release")
+@click.argument("assignments", nargs=-1)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the student bundle to this folder.",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Only report whether assignments/ is in sync with solutions/.",
+)
+def release_command(assignments: tuple[str, ...], out: Path | None, check_only: bool) -> None:
+    """Regenerate assignments/ from solutions/ (default: every assignment).
+
+    With --out DIR, also write the student bundle: stubs, notebooks, public
+    checks with their recorded answers, quizzes without answer keys; then
+    verify that no solution code and no hidden check leaked into it.
+    """
+    from autograder.commands import release
+
+    sys.exit(release(list(assignments), out=out, check_only=check_only))
+
+
+def _register_quiz() -> None:
+    try:
+        from autograder.quiz.cli import quiz
+    except ImportError:  # the quiz engine is optional in stripped-down installs
+        return
+    main.add_command(quiz)
+
+
+_register_quiz()
+
+
+def _json_dump(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The course configuration (course/course.toml) as typed objects."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from autograder.paths import find_root
+
+
+class ConfigError(ValueError):
+    """course.toml is missing something or holds a wrong value."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    title: str
+    modules: tuple[str, ...]
+    torch: bool = False
+    forbidden: tuple[str, ...] = ()
+    timeout_s: float = 10.0
+    import_timeout_s: float = 15.0
+    memory_mb: int = 1536
+    weight: float = 1.0
+    deadline: datetime | None = None
+
+    @property
+    def module_stems(self) -> tuple[str, ...]:
+        return tuple(Path(m).stem for m in self.modules)
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    per_day: float = 0.0
+    max_days: int = 0
+
+    def penalty(self, late_days: int) -> float:
+        """Fraction of the score lost for `late_days` started days late."""
+        if late_days <= 0:
+            return 0.0
+        if self.max_days and late_days > self.max_days:
+            return 1.0
+        return min(1.0, self.per_day * late_days)
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    name: str
+    assignments: dict[str, Assignment] = field(default_factory=dict)
+    late_policy: LatePolicy = LatePolicy()
+
+    def assignment(self, ident: str) -> Assignment:
+        if ident not in self.assignments:
+            known = ", ".join(self.assignments) or "none"
+            raise ConfigError(f"unknown assignment {ident!r} (known: {known})")
+        return self.assignments[ident]
+
+
+def _assignment(ident: str, data: dict[str, Any]) -> Assignment:
+    modules = data.get("modules") or [f"{ident}.py"]
+    if not isinstance(modules, list) or not all(
+        isinstance(m, str) and m.endswith(".py") for m in modules
+    ):
+        raise ConfigError(f"assignments.{ident}.modules must be a list of .py file names")
+    deadline = data.get("deadline")
+    if isinstance(deadline, str):
+        try:
+            deadline = datetime.fromisoformat(deadline)
+        except ValueError as exc:
+            raise ConfigError(f"assignments.{ident}.deadline: {exc}") from None
+        if deadline.tzinfo is None:
+            raise ConfigError(f"assignments.{ident}.deadline needs a UTC offset, e.g. +09:00")
+    torch = bool(data.get("torch", False))
+    return Assignment(
+        id=ident,
+        title=str(data.get("title", ident)),
+        modules=tuple(modules),
+        torch=torch,
+        forbidden=tuple(data.get("forbidden", [])),
+        timeout_s=float(data.get("timeout_s", 20.0 if torch else 10.0)),
+        import_timeout_s=float(data.get("import_timeout_s", 30.0 if torch else 15.0)),
+        memory_mb=int(data.get("memory_mb", 6144 if torch else 1536)),
+        weight=float(data.get("weight", 1.0)),
+        deadline=deadline,
+    )
+
+
+def load_course(root: Path | None = None) -> Course:
+    root = root or find_root()
+    path = root / "course" / "course.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    late = data.get("late_policy", {})
+    return Course(
+        root=root,
+        name=str(data.get("course", {}).get("name", "dlcourse")),
+        assignments={
+            ident: _assignment(ident, body) for ident, body in data.get("assignments", {}).items()
+        },
+        late_policy=LatePolicy(
+            per_day=float(late.get("per_day", 0.0)), max_days=int(late.get("max_days", 0))
+        ),
+    )

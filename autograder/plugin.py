@@ -1,0 +1,183 @@
+"""The pytest plugin that runs an assignment's checks against one submission.
+
+It provides the fixtures checks use (`sub`, `oracle`, `rng`, `seed`), keeps
+hidden checks out of public runs, gives each check its wall-clock budget and
+turns every outcome into a `CheckResult` with points, visibility, task and a
+message written for the student (never check source or reference code).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.results import GRADESCOPE_VISIBILITY, CheckResult
+from autograder.sandbox.host import StudentError, WorkerError
+from autograder.testing import CheckFailure, Oracle, OracleMissing, Submission
+
+PUBLIC_SEED = 20260101
+MARKERS = (
+    "points(n): points the check is worth",
+    "task(name): the task (function or Class.method) the check grades",
+    "timeout_s(seconds): the check's wall-clock budget, when not the assignment's",
+    "hidden: a hidden check (also implied by a test_hidden*.py file)",
+)
+
+
+def is_hidden(item: pytest.Item) -> bool:
+    return item.get_closest_marker("hidden") is not None or item.path.name.startswith("test_hidden")
+
+
+def check_name(item: pytest.Item) -> str:
+    function = getattr(item, "function", None)
+    doc = (getattr(function, "__doc__", None) or "").strip().splitlines()
+    name = doc[0].strip() if doc else getattr(item, "originalname", item.name)
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        name += f" [{callspec.id}]"
+    return name
+
+
+def failure_message(exc: BaseException, sub: Submission | None) -> tuple[str, str]:
+    """(message for the student, diagnosis name)."""
+    call = sub.last_call if sub else ""
+    if isinstance(exc, CheckFailure):
+        return exc.message, exc.diagnosis
+    if isinstance(exc, StudentError):
+        text = f"your code raised {exc}"
+        return (f"{call}\n  {text}" if call else text), ""
+    if isinstance(exc, WorkerError):
+        return (f"{call}\n  {exc}" if call and exc.kind != "import" else str(exc)), ""
+    if isinstance(exc, OracleMissing):
+        return str(exc), ""
+    if isinstance(exc, AssertionError):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "a check failed"
+        return (f"{call}\n  {first}" if call else first), ""
+    return (
+        f"grader error (not your fault; please tell your instructor): {type(exc).__name__}: {exc}",
+        "grader-error",
+    )
+
+
+@dataclass
+class GradingContext:
+    assignment: str
+    submission: Submission
+    oracle: Oracle
+    seed: int
+    include_hidden: bool
+    timeout_s: float
+    results: list[CheckResult] = field(default_factory=list)
+    collected: int = 0
+
+
+class GraderPlugin:
+    def __init__(self, ctx: GradingContext) -> None:
+        self.ctx = ctx
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        for line in MARKERS:
+            config.addinivalue_line("markers", line)
+
+    # -- fixtures -------------------------------------------------------------
+    @pytest.fixture
+    def sub(self) -> Submission:
+        return self.ctx.submission
+
+    @pytest.fixture
+    def oracle(self) -> Oracle:
+        return self.ctx.oracle
+
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        return self.ctx.seed if is_hidden(request.node) else PUBLIC_SEED
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest, seed: int) -> np.random.Generator:
+        """Inputs drawn from the submission's seed and the check's id: reproducible."""
+        return np.random.default_rng([seed, zlib.crc32(request.node.nodeid.encode())])
+
+    # -- collection -----------------------------------------------------------
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        keep, drop = [], []
+        for item in items:
+            (drop if is_hidden(item) and not self.ctx.include_hidden else keep).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+        self.ctx.collected = len(keep)
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        marker = item.get_closest_marker("timeout_s")
+        self.ctx.submission.begin_check(float(marker.args[0]) if marker else self.ctx.timeout_s)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[Any]
+    ) -> pytest.TestReport:
+        """Build the report ourselves: no traceback formatting (it never reaches students)."""
+        excinfo = call.excinfo
+        if excinfo is None:
+            outcome = "passed"
+        elif excinfo.errisinstance(pytest.skip.Exception):
+            outcome = "skipped"
+        else:
+            outcome = "failed"
+        message, diagnosis = ("", "")
+        if excinfo is not None:
+            if outcome == "skipped":
+                message = f"skipped: {excinfo.value}"
+            else:
+                message, diagnosis = failure_message(excinfo.value, self.ctx.submission)
+        longrepr: Any = None
+        if outcome == "skipped":
+            longrepr = (str(item.path), 0, message)
+        elif outcome == "failed":
+            longrepr = message
+        report = pytest.TestReport(
+            item.nodeid,
+            item.location,
+            {},
+            outcome,
+            longrepr,
+            call.when,
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
+        )
+        if call.when == "call" or (call.when == "setup" and outcome != "passed"):
+            self._record(item, outcome, message, diagnosis)
+        return report
+
+    def _record(self, item: pytest.Item, outcome: str, message: str, diagnosis: str) -> None:
+        points_marker = item.get_closest_marker("points")
+        task_marker = item.get_closest_marker("task")
+        points = float(points_marker.args[0]) if points_marker else 1.0
+        task = str(task_marker.args[0]) if task_marker else ""
+        hidden = is_hidden(item)
+        if outcome == "passed":
+            score, status = points, "passed"
+        else:
+            printed = self.ctx.submission.new_output()
+            if printed.strip():
+                message += "\n  your code printed:\n    " + printed.strip().replace("\n", "\n    ")
+            score, status = 0.0, "failed"
+        self.ctx.results.append(
+            CheckResult(
+                name=check_name(item),
+                score=score,
+                max_score=points,
+                status=status,
+                output=message,
+                visibility=GRADESCOPE_VISIBILITY["hidden" if hidden else "public"],
+                task=task,
+                diagnosis=diagnosis,
+                nodeid=item.nodeid,
+            )
+        )

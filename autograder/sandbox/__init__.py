@@ -1,0 +1,1 @@
+"""The sandbox: student code runs in a separate, limited worker process."""

@@ -1,0 +1,237 @@
+"""The wire format between the grader and the sandboxed worker.
+
+Self-contained (stdlib + numpy only): the worker imports it from its private
+runtime folder, where nothing else of the package exists.
+
+A message is an 8-byte big-endian length and a body; the body is a 4-byte
+header length, a JSON header and the concatenated binary blobs it refers to.
+Values are encoded as a JSON tree:
+
+- None, bool, int, float (NaN and infinities allowed) and str stand for themselves;
+- {"L": [...]} a list, {"T": [...]} a tuple, {"D": [[key, value], ...]} a dict
+  with str or int keys;
+- {"A": i} an ndarray stored as .npy bytes in blob i ({"A": i, "s": 1} a numpy
+  scalar, {"A": i, "t": 1} a torch tensor converted to an array);
+- {"H": n} a handle to an object that stays in the worker.
+
+Decoding is strict: .npy blobs load with allow_pickle=False and must hold a
+numeric or boolean dtype, nesting and sizes are bounded, and anything else is a
+`WireError`. The grader never unpickles anything the worker sends.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import struct
+from typing import Any
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 200_000
+_ALLOWED_KINDS = set("biufc")
+
+
+class WireError(ValueError):
+    """A message that does not follow the format or breaks its limits."""
+
+
+class Handle:
+    """A reference to an object that lives in the worker (e.g. a layer's cache)."""
+
+    __slots__ = ("ident",)
+
+    def __init__(self, ident: int) -> None:
+        self.ident = int(ident)
+
+    def __repr__(self) -> str:
+        return f"<handle {self.ident}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Handle) and other.ident == self.ident
+
+    def __hash__(self) -> int:
+        return hash(("handle", self.ident))
+
+
+class Unencodable(TypeError):
+    """A value with a type the wire does not carry."""
+
+
+def _is_torch_tensor(value: Any) -> bool:
+    cls = type(value)
+    return cls.__module__.startswith("torch") and cls.__name__ in {"Tensor", "Parameter"}
+
+
+def encode_value(value: Any, blobs: list[bytes], handle_of: Any = None, depth: int = 0) -> Any:
+    """Encode `value` into a JSON tree, appending array bytes to `blobs`.
+
+    `handle_of(obj)` (worker side) turns an object the wire cannot carry into a
+    Handle; without it such objects raise Unencodable.
+    """
+    if depth > MAX_DEPTH:
+        raise Unencodable("value nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, Handle):
+        return {"H": value.ident}
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        array = np.asarray(value)
+        if array.dtype.kind not in _ALLOWED_KINDS and array.dtype != np.bool_:
+            raise Unencodable(f"array of dtype {array.dtype} cannot be sent (numbers only)")
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        blobs.append(buffer.getvalue())
+        node: dict[str, Any] = {"A": len(blobs) - 1}
+        if isinstance(value, np.generic):
+            node["s"] = 1
+        return node
+    if _is_torch_tensor(value):
+        array = value.detach().cpu().numpy()
+        node = encode_value(np.array(array), blobs, handle_of, depth + 1)
+        node["t"] = 1
+        return node
+    if isinstance(value, tuple):
+        return {"T": [encode_value(v, blobs, handle_of, depth + 1) for v in value]}
+    if isinstance(value, list):
+        return {"L": [encode_value(v, blobs, handle_of, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise Unencodable(f"dict key of type {type(key).__name__} cannot be sent")
+            items.append([key, encode_value(item, blobs, handle_of, depth + 1)])
+        return {"D": items}
+    if handle_of is not None:
+        return {"H": handle_of(value)}
+    raise Unencodable(f"a value of type {type(value).__name__} cannot be sent")
+
+
+class _Decoder:
+    def __init__(self, blobs: list[bytes], as_torch: bool) -> None:
+        self.blobs = blobs
+        self.nodes = 0
+        self.as_torch = as_torch
+
+    def array(self, index: Any) -> np.ndarray:
+        if not isinstance(index, int) or not 0 <= index < len(self.blobs):
+            raise WireError("array reference out of range")
+        try:
+            array = np.load(io.BytesIO(self.blobs[index]), allow_pickle=False)
+        except Exception as exc:  # malformed .npy bytes
+            raise WireError(f"malformed array: {exc}") from None
+        if not isinstance(array, np.ndarray):
+            raise WireError("array blob is not an ndarray")
+        if array.dtype.kind not in _ALLOWED_KINDS and array.dtype != np.bool_:
+            raise WireError(f"array of dtype {array.dtype} refused")
+        return array
+
+    def value(self, node: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise WireError("message has too many values")
+        if depth > MAX_DEPTH:
+            raise WireError("message nested too deeply")
+        if node is None or isinstance(node, (bool, int, str)):
+            return node
+        if isinstance(node, float):
+            return node
+        if not isinstance(node, dict) or len(node) == 0:
+            raise WireError(f"unexpected node {type(node).__name__}")
+        if "A" in node:
+            array = self.array(node["A"])
+            if node.get("s"):
+                return array[()]
+            if node.get("t") and self.as_torch:
+                import torch
+
+                return torch.from_numpy(array.copy())
+            return array
+        if "H" in node:
+            if not isinstance(node["H"], int):
+                raise WireError("bad handle")
+            return Handle(node["H"])
+        if "T" in node and isinstance(node["T"], list):
+            return tuple(self.value(v, depth + 1) for v in node["T"])
+        if "L" in node and isinstance(node["L"], list):
+            return [self.value(v, depth + 1) for v in node["L"]]
+        if "D" in node and isinstance(node["D"], list):
+            out: dict[Any, Any] = {}
+            for pair in node["D"]:
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise WireError("bad dict entry")
+                key = pair[0]
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    raise WireError("bad dict key")
+                out[key] = self.value(pair[1], depth + 1)
+            return out
+        raise WireError(f"unknown node {sorted(node)[:3]}")
+
+
+def dumps(value: Any, handle_of: Any = None) -> bytes:
+    """Encode a value as a message body (without the length prefix)."""
+    blobs: list[bytes] = []
+    tree = encode_value(value, blobs, handle_of)
+    header = json.dumps({"v": tree, "b": [len(b) for b in blobs]}, allow_nan=True).encode()
+    return b"".join([struct.pack(">I", len(header)), header, *blobs])
+
+
+def loads(body: bytes, as_torch: bool = False) -> Any:
+    """Decode a message body strictly; raises WireError on anything unexpected."""
+    if len(body) < 4:
+        raise WireError("truncated message")
+    (header_len,) = struct.unpack(">I", body[:4])
+    if header_len > len(body) - 4:
+        raise WireError("truncated header")
+    try:
+        header = json.loads(body[4 : 4 + header_len].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WireError(f"malformed header: {exc}") from None
+    if not isinstance(header, dict) or not isinstance(header.get("b"), list):
+        raise WireError("malformed header")
+    blobs: list[bytes] = []
+    offset = 4 + header_len
+    for size in header["b"]:
+        if not isinstance(size, int) or size < 0 or offset + size > len(body):
+            raise WireError("blob sizes do not add up")
+        blobs.append(body[offset : offset + size])
+        offset += size
+    if offset != len(body):
+        raise WireError("trailing bytes after the last blob")
+    return _Decoder(blobs, as_torch).value(header.get("v"))
+
+
+def frame(body: bytes) -> bytes:
+    return struct.pack(">Q", len(body)) + body
+
+
+def read_exact(read: Any, size: int) -> bytes:
+    """Read exactly `size` bytes with `read(n)`; raises EOFError when the peer is gone."""
+    chunks = []
+    remaining = size
+    while remaining:
+        chunk = read(min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("peer closed the channel")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def canonical_key(value: Any) -> str:
+    """A stable digest of a value (same arrays and numbers -> same key)."""
+    import hashlib
+
+    body = dumps(value)
+    return hashlib.sha256(body).hexdigest()
+
+
+def finite_float(value: Any) -> bool:
+    return isinstance(value, float) and math.isfinite(value)

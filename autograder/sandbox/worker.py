@@ -1,0 +1,224 @@
+"""The sandboxed worker: imports the student's module and answers requests.
+
+It runs in its own process (under bubblewrap where available) with a private
+folder, resource limits and a scrubbed environment, and talks to the grader
+over two inherited pipe file descriptors. Student output (print) goes to files
+that the grader reads, never to the protocol channel. Objects the wire cannot
+carry (a layer's cache, an optimizer) stay here behind integer handles.
+
+Requests are dicts: {"op": "import" | "call" | "get" | "free" | "define", ...}.
+Replies are {"ok": True, "value": ...} or {"ok": False, "error": {...}}.
+
+Run as: python -I worker.py REQ_FD RESP_FD SUBMISSION_DIR FORBIDDEN_MODULES
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import itertools
+import os
+import signal
+import sys
+import traceback
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves it out
+import _dlcourse_wire as wire  # noqa: E402
+
+SUBMISSION_DIR = ""
+_objects: dict[int, Any] = {}
+_ids = itertools.count(1)
+_modules: dict[str, Any] = {}
+_harness: dict[str, Any] = {}
+
+
+class _Forbidden(importlib.abc.MetaPathFinder):
+    """Refuses to import modules the assignment forbids (e.g. torch in numpy work)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = set(names)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname.split(".")[0] in self.names:
+            raise ImportError(
+                f"importing {fullname!r} is not allowed in this assignment "
+                "(write the maths with numpy yourself)"
+            )
+        return None
+
+
+def _keep(obj: Any) -> int:
+    ident = next(_ids)
+    _objects[ident] = obj
+    return ident
+
+
+def _resolve(value: Any) -> Any:
+    """Replace handles inside request arguments by the objects they stand for."""
+    if isinstance(value, wire.Handle):
+        if value.ident not in _objects:
+            raise KeyError(f"unknown handle {value.ident} (the worker was restarted?)")
+        return _objects[value.ident]
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_resolve(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _resolve(v) for k, v in value.items()}
+    return value
+
+
+def _student_frames(tb: Any) -> list[str]:
+    frames = traceback.extract_tb(tb)
+    mine = [f for f in frames if f.filename.startswith(SUBMISSION_DIR)]
+    lines = []
+    for f in mine[-4:]:
+        name = os.path.relpath(f.filename, SUBMISSION_DIR)
+        lines.append(f"{name}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}")
+    return lines
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    message = str(exc)
+    if isinstance(exc, SyntaxError):
+        name = os.path.relpath(exc.filename or "?", SUBMISSION_DIR)
+        message = f"{exc.msg} ({name}, line {exc.lineno})"
+    if isinstance(exc, OSError) and exc.errno == 27:
+        message = "the output limit was reached: the code printed or wrote too much"
+    if isinstance(exc, SystemExit):
+        message = f"the code called exit({exc.code!r})"
+    return {
+        "type": type(exc).__name__,
+        "message": message[:2000],
+        "where": _student_frames(exc.__traceback__),
+    }
+
+
+def _import(names: list[str]) -> dict[str, Any]:
+    sys.path.insert(0, SUBMISSION_DIR)
+    found: dict[str, list[str]] = {}
+    for name in names:
+        path = os.path.join(SUBMISSION_DIR, f"{name}.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        _modules[name] = module
+        found[name] = sorted(k for k in vars(module) if not k.startswith("_"))
+    return found
+
+
+def _target(spec: list[Any]) -> Any:
+    kind = spec[0]
+    if kind == "attr":  # ["attr", module, dotted.name]
+        obj: Any = _modules[spec[1]]
+        for part in str(spec[2]).split("."):
+            if not hasattr(obj, part):
+                raise AttributeError(
+                    f"{spec[1]}.py has no {spec[2]!r} (is it defined and named as in the assignment?)"
+                )
+            obj = getattr(obj, part)
+        return obj
+    if kind == "method":  # ["method", handle, name]
+        owner = _resolve(spec[1])
+        return getattr(owner, spec[2])
+    if kind == "harness":  # ["harness", name, module]: trusted check code, module first
+        fn = _harness[spec[1]]
+        return lambda *a, **k: fn(_modules[spec[2]], *a, **k)
+    raise ValueError(f"unknown target {kind!r}")
+
+
+def _split_keep(value: Any, keep: Any) -> Any:
+    if keep is None:
+        return value
+    if keep == "all":
+        return wire.Handle(_keep(value))
+    if not isinstance(value, tuple):
+        raise TypeError(f"expected a tuple (..., cache) to be returned, got {type(value).__name__}")
+    index = keep if keep >= 0 else len(value) + keep
+    if not 0 <= index < len(value):
+        raise TypeError(f"expected a tuple with at least {abs(keep)} elements, got {len(value)}")
+    parts = list(value)
+    parts[index] = wire.Handle(_keep(parts[index]))
+    return tuple(parts)
+
+
+def _handle(request: dict[str, Any]) -> Any:
+    op = request["op"]
+    if op == "import":
+        return _import(request["modules"])
+    if op == "define":
+        namespace: dict[str, Any] = {"__name__": "dlcourse_harness"}
+        exec(compile(request["source"], "<harness>", "exec"), namespace)  # trusted grader code
+        _harness[request["name"]] = namespace[request["name"]]
+        return None
+    if op == "call":
+        fn = _target(request["target"])
+        args = _resolve(request.get("args", []))
+        kwargs = _resolve(request.get("kwargs", {}))
+        return _split_keep(fn(*args, **kwargs), request.get("keep"))
+    if op == "get":
+        return _resolve(request["handle"])
+    if op == "free":
+        for ident in request["handles"]:
+            _objects.pop(ident, None)
+        return None
+    if op == "preload":  # heavy libraries the checks need (e.g. torch), once per worker
+        importlib.import_module(request["module"])
+        return None
+    if op == "ping":
+        return {"pid": os.getpid(), "python": sys.version.split()[0]}
+    raise ValueError(f"unknown op {op!r}")
+
+
+def main() -> None:
+    global SUBMISSION_DIR
+    req_fd, resp_fd = int(sys.argv[1]), int(sys.argv[2])
+    SUBMISSION_DIR = os.path.realpath(sys.argv[3])
+    forbidden = [n for n in sys.argv[4].split(",") if n] if len(sys.argv) > 4 else []
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    if forbidden:
+        sys.meta_path.insert(0, _Forbidden(forbidden))
+    os.chdir(SUBMISSION_DIR)
+    reader = os.fdopen(req_fd, "rb", buffering=0)
+    writer = os.fdopen(resp_fd, "wb", buffering=0)
+    write = writer.write
+    while True:
+        try:
+            size = int.from_bytes(wire.read_exact(reader.read, 8), "big")
+            request = wire.loads(wire.read_exact(reader.read, size))
+        except EOFError:
+            return
+        try:
+            value = _handle(request)
+            try:
+                body = wire.dumps({"ok": True, "value": value})
+            except wire.Unencodable as exc:
+                body = wire.dumps(
+                    {
+                        "ok": False,
+                        "error": {
+                            "type": "UnsupportedReturn",
+                            "message": f"the function returned something that cannot be graded: {exc}",
+                            "where": [],
+                        },
+                    }
+                )
+        except BaseException as exc:  # noqa: BLE001 - every student failure is reported
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            body = wire.dumps({"ok": False, "error": _error(exc)})
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:  # noqa: BLE001
+            pass
+        write(wire.frame(body))
+
+
+if __name__ == "__main__":
+    main()

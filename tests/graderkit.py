@@ -1,0 +1,46 @@
+"""Helpers the project's tests share: grade a folder, build mutants and bundles."""
+
+from __future__ import annotations
+
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from autograder.config import load_course
+from autograder.grading import grade_submission, stage
+from autograder.results import SubmissionResult
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def grade_folder(
+    assignment: str, folder: Path, *, hidden: bool = True, seed: int = 7, student: str = "student"
+) -> SubmissionResult:
+    spec = load_course(ROOT).assignment(assignment)
+    return grade_submission(
+        stage(student, Path(folder), spec), assignment, seed=seed, include_hidden=hidden, root=ROOT
+    )
+
+
+@cache
+def reference_result(assignment: str) -> SubmissionResult:
+    return grade_folder(assignment, ROOT / "solutions" / assignment)
+
+
+@cache
+def stub_result(assignment: str) -> SubmissionResult:
+    return grade_folder(assignment, ROOT / "assignments" / assignment)
+
+
+def mutant_folder(assignment: str, mistake: object) -> Path:
+    from autograder.mistakes import write_mutant
+
+    folder = Path(tempfile.mkdtemp(prefix=f"mutant-{assignment}-")) / "student"
+    write_mutant(assignment, mistake, folder, ROOT)  # type: ignore[arg-type]
+    return folder
+
+
+def failures(result: SubmissionResult) -> str:
+    return "\n".join(
+        f"- {t.name} ({t.task}): {t.output[:400]}" for t in result.tests if t.status != "passed"
+    )
