@@ -75,12 +75,12 @@ def list_assignments(*, root: Path | None = None) -> None:
     course = load_course(root)
     points = collect_points(course.assignments)
     table = Table(title=f"{course.name}: assignments", show_lines=False)
-    table.add_column("id", style="bold cyan")
-    table.add_column("title")
+    table.add_column("id", style="bold cyan", no_wrap=True, min_width=14)
+    table.add_column("title", ratio=1)
     table.add_column("public", justify="right")
     table.add_column("hidden", justify="right")
     table.add_column("total", justify="right", style="bold")
-    table.add_column("due")
+    table.add_column("due", no_wrap=True)
     for ident, assignment in course.assignments.items():
         entry = points.get(ident)
         if entry is None:
@@ -89,7 +89,7 @@ def list_assignments(*, root: Path | None = None) -> None:
             public = f"{entry['public']:g}"
             hidden = f"{entry['hidden']:g}" if entry["hidden"] else "(not here)"
             total = f"{entry['public'] + entry['hidden']:g}"
-        due = assignment.deadline.strftime("%Y-%m-%d %H:%M %z") if assignment.deadline else ""
+        due = assignment.deadline.strftime("%Y-%m-%d") if assignment.deadline else ""
         table.add_row(ident, assignment.title, public, hidden, total, due)
     console.print(table)
     console.print(
@@ -244,7 +244,7 @@ def _notes(result: SubmissionResult) -> str:
         ("could not be imported", "does not import"),
         ("could not be graded as it is", "missing files"),
         ("did not finish within", "time-out"),
-        ("was killed by signal", "crashed"),
+        ("was killed by", "crashed"),
         ("exited with status", "exited"),
         ("MemoryError", "memory"),
         ("not allowed in this assignment", "forbidden import"),

@@ -113,6 +113,9 @@ class Submission:
         self._budget = spec.timeout_s
         self.last_call = ""
         self.crashes = 0
+        self.timed_out: set[str] = set()
+        self.spent = 0.0
+        self.total_budget = max(60.0, 8 * spec.timeout_s)
 
     # -- per-check budget (set by the plugin) -------------------------------
     def begin_check(self, timeout_s: float | None = None) -> None:
@@ -177,13 +180,26 @@ class Submission:
     def _request(self, payload: dict[str, Any], what: str) -> Any:
         self._ensure()
         self.last_call = what
+        target = what.split("(")[0]
+        if target in self.timed_out:
+            raise WorkerTimeout(
+                f"{target} did not finish within {self._budget:g} s in an earlier check, "
+                "so it was not run again"
+            )
+        if self.spent >= self.total_budget:
+            raise WorkerTimeout(
+                f"the submission used up its total time budget of {self.total_budget:g} s; "
+                "the remaining checks were not run"
+            )
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise WorkerTimeout(f"{what} did not finish within {self._budget:g} s")
+        started = time.monotonic()
         try:
             return self.worker.request(payload, remaining)
         except WorkerTimeout:
             self.crashes += 1
+            self.timed_out.add(target)
             raise WorkerTimeout(
                 f"{what} did not finish within {self._budget:g} s (an infinite loop, or far "
                 "too slow?); the worker was stopped"
@@ -191,6 +207,8 @@ class Submission:
         except WorkerCrashed:
             self.crashes += 1
             raise
+        finally:
+            self.spent += time.monotonic() - started
 
     # -- calls --------------------------------------------------------------
     def _attr(self, name: str) -> list[Any]:
@@ -258,7 +276,8 @@ class Submission:
             source = textwrap.dedent(inspect.getsource(fn))
             self._request({"op": "define", "name": name, "source": source}, f"setting up {name}")
             self._defined.add(name)
-        what = describe_call(getattr(fn, "describe", name), args, kwargs)
+        label = f"{name}:{args[0]}" if args and isinstance(args[0], str) else name
+        what = describe_call(label, args, kwargs)
         payload = {
             "op": "call",
             "target": ["harness", name, self.main],

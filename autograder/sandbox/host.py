@@ -426,20 +426,23 @@ class Worker:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=2)
         code = self.proc.returncode
+        number = None
         if code is not None and code < 0:
+            number = -code
+        elif code is not None and code > 128 and bwrap_path():
+            number = code - 128  # bubblewrap reports a signal as 128 + its number
+        if number is not None:
             try:
-                name = signal.Signals(-code).name
+                name = signal.Signals(number).name
             except ValueError:
-                name = str(-code)
-            how = f"was killed by signal {name}"
-            if name == "SIGSEGV":
-                how += " (a segmentation fault)"
-            elif name == "SIGKILL":
-                how += " (out of memory, or too many processes)"
-            elif name == "SIGXCPU":
-                how += " (CPU time limit)"
-        elif code is not None and code >= 128 and bwrap_path():
-            how = f"was killed by signal {code - 128}"
+                name = f"signal {number}"
+            how = f"was killed by {name}" + {
+                "SIGSEGV": " (a segmentation fault: invalid memory access)",
+                "SIGKILL": " (out of memory, or too many processes)",
+                "SIGXCPU": " (the CPU time limit)",
+                "SIGABRT": " (the process aborted)",
+                "SIGBUS": " (a bus error: invalid memory access)",
+            }.get(name, "")
         else:
             how = f"exited with status {code} (os._exit or sys.exit in the submission?)"
         tail = self.output_tail(600).strip()

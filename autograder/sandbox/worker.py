@@ -86,6 +86,10 @@ def _error(exc: BaseException) -> dict[str, Any]:
         message = f"{exc.msg} ({name}, line {exc.lineno})"
     if isinstance(exc, OSError) and exc.errno == 27:
         message = "the output limit was reached: the code printed or wrote too much"
+    if isinstance(exc, BlockingIOError) and "fork" in "".join(
+        traceback.format_tb(exc.__traceback__)
+    ):
+        message = "could not start another process: the sandbox caps the number of processes"
     if isinstance(exc, SystemExit):
         message = f"the code called exit({exc.code!r})"
     return {
@@ -187,6 +191,10 @@ def main() -> None:
     reader = os.fdopen(req_fd, "rb", buffering=0)
     writer = os.fdopen(resp_fd, "wb", buffering=0)
     write = writer.write
+    main_pid = os.getpid()
+    import builtins
+
+    pristine = dict(vars(builtins))  # restored after every request (see below)
     while True:
         try:
             size = int.from_bytes(wire.read_exact(reader.read, 8), "big")
@@ -194,7 +202,10 @@ def main() -> None:
         except EOFError:
             return
         try:
-            value = _handle(request)
+            try:
+                value = _handle(request)
+            finally:
+                vars(builtins).update(pristine)  # undo patched builtins before replying
             try:
                 body = wire.dumps({"ok": True, "value": value})
             except wire.Unencodable as exc:
@@ -212,6 +223,8 @@ def main() -> None:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             body = wire.dumps({"ok": False, "error": _error(exc)})
+        if os.getpid() != main_pid:  # a process the student forked: it never answers
+            os._exit(0)
         try:
             sys.stdout.flush()
             sys.stderr.flush()

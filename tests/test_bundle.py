@@ -1,0 +1,86 @@
+"""Does the student bundle work without solutions, and does it leak nothing?"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from graderkit import ROOT, mutant_folder
+
+from autograder.bundle import build_bundle, verify_bundle
+from autograder.checks.conv.mistakes import MISTAKES
+from autograder.config import load_course
+
+COURSE = load_course(ROOT)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle") / "course"
+    report = build_bundle(COURSE, out, ["conv"])
+    return out, report
+
+
+def run_check(bundle_dir, *args):
+    env = {**os.environ, "PYTHONPATH": str(bundle_dir), "DLCOURSE_ROOT": str(bundle_dir)}
+    code = "import autograder, sys; assert autograder.__file__.startswith(sys.argv[1]); from autograder.cli import main; main(sys.argv[2:])"
+    return subprocess.run(
+        [sys.executable, "-c", code, str(bundle_dir), "check", "conv", "--json", *map(str, args)],
+        cwd=bundle_dir, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_bundle_holds_no_private_material(bundle):
+    """Are solutions, hidden checks and mistake specs absent, and is that verified?"""
+    out, report = bundle
+    assert not (out / "solutions").exists()
+    assert not list(out.rglob("test_hidden*.py"))
+    assert not list(out.rglob("mistakes.py"))
+    assert (out / "autograder" / "checks" / "conv" / "test_public.py").is_file()
+    assert (out / "autograder" / "checks" / "conv" / "public_oracle.bin").is_file()
+    assert (out / "assignments" / "conv" / "conv.py").is_file()
+    assert any(line.startswith("verified:") for line in report)
+    assert verify_bundle(COURSE, out) == []
+
+
+def test_leak_detector_catches_a_solution_line(bundle, tmp_path):
+    """Would a single solution line copied into the bundle be caught?"""
+    out, _ = bundle
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    line = "dx = dxp[:, :, pad : pad + H, pad : pad + W]"
+    (copy / "assignments" / "conv" / "notes.py").write_text(f"# {line}\n")
+    problems = verify_bundle(COURSE, copy)
+    assert any("notes.py" in p for p in problems)
+
+
+def test_public_checks_pass_in_the_bundle_with_the_reference(bundle, tmp_path):
+    """With no solutions/ present, do the replayed public checks give the reference full marks?"""
+    out, _ = bundle
+    shutil.copy(ROOT / "solutions" / "conv" / "conv.py", tmp_path / "conv.py")
+    result = run_check(out, "--path", tmp_path)
+    assert result.returncode == 0, result.stderr + result.stdout[-2000:]
+    data = json.loads(result.stdout)
+    assert data["score"] == data["max_score"] > 0
+
+
+def test_stub_fails_in_the_bundle(bundle):
+    """Does the bundle's own stub score zero on the public checks?"""
+    out, _ = bundle
+    result = run_check(out)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["score"] == 0
+
+
+def test_mistakes_are_named_in_the_bundle(bundle):
+    """Are known mistakes still named from the recorded answers, without the mistake specs?"""
+    out, _ = bundle
+    mistake = next(m for m in MISTAKES if m.name == "flipped_kernel")
+    result = run_check(out, "--path", mutant_folder("conv", mistake))
+    data = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert any(t["extra_data"]["diagnosis"] == "flipped_kernel" for t in data["tests"])
