@@ -1,0 +1,127 @@
+"""Does every known normalization mistake build a mutant that really differs on its task?
+
+Each mistake of autograder/checks/normalization/mistakes.py is applied to the
+reference; the mutant must import, and its task must give a different answer
+from the reference's on a small input (so the checks can tell them apart and
+name the mistake).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.checks.normalization.mistakes import MISTAKES
+from autograder.mistakes import load_mutant, reference_path
+from autograder.paths import load_reference
+
+ref = load_reference("normalization")
+
+
+def _inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "x2": rng.normal(1.0, 0.05, size=(6, 4)),  # small variance: eps matters
+        "x4": rng.normal(-0.5, 1.5, size=(3, 4, 2, 3)),
+        "gamma": rng.normal(1.0, 0.3, size=4),
+        "beta": rng.normal(0.0, 0.3, size=4),
+        "running_mean": rng.normal(size=4),
+        "running_var": rng.uniform(0.5, 2.0, size=4),
+        "dout2": rng.normal(size=(6, 4)),
+        "dout4": rng.normal(size=(3, 4, 2, 3)),
+    }
+
+
+def _bn_param(data, mode):
+    return {
+        "mode": mode,
+        "momentum": 0.3,
+        "running_mean": data["running_mean"].copy(),
+        "running_var": data["running_var"].copy(),
+    }
+
+
+def _batchnorm_forward(module, data):
+    outputs = []
+    for mode in ("train", "eval"):
+        bn_param = _bn_param(data, mode)
+        out, _ = module.batchnorm_forward(data["x2"], data["gamma"], data["beta"], bn_param)
+        outputs += [out, bn_param["running_mean"], bn_param["running_var"]]
+    return outputs
+
+
+def _batchnorm_backward(module, data):
+    # the reference forward builds the cache, so only the backward under test differs
+    _, cache = ref.batchnorm_forward(
+        data["x2"], data["gamma"], data["beta"], _bn_param(data, "train")
+    )
+    return list(module.batchnorm_backward(data["dout2"], cache))
+
+
+def _spatial_batchnorm_forward(module, data):
+    bn_param = _bn_param(data, "train")
+    out, _ = module.spatial_batchnorm_forward(data["x4"], data["gamma"], data["beta"], bn_param)
+    return [out, bn_param["running_mean"], bn_param["running_var"]]
+
+
+def _layernorm_forward(module, data):
+    return [module.layernorm_forward(data["x2"], data["gamma"], data["beta"])[0]]
+
+
+def _layernorm_backward(module, data):
+    _, cache = ref.layernorm_forward(data["x2"], data["gamma"], data["beta"])
+    return list(module.layernorm_backward(data["dout2"], cache))
+
+
+def _groupnorm_forward(module, data):
+    return [module.groupnorm_forward(data["x4"], data["gamma"], data["beta"], 2)[0]]
+
+
+TASKS = {
+    "batchnorm_forward": _batchnorm_forward,
+    "batchnorm_backward": _batchnorm_backward,
+    "spatial_batchnorm_forward": _spatial_batchnorm_forward,
+    "layernorm_forward": _layernorm_forward,
+    "layernorm_backward": _layernorm_backward,
+    "groupnorm_forward": _groupnorm_forward,
+}
+
+NAMES = [m.name for m in MISTAKES]
+
+
+def test_mistake_names_are_unique_and_tasks_known():
+    """Is every mistake name unique, and does every mistake name a task we can run?"""
+    assert len(set(NAMES)) == len(NAMES)
+    assert {m.task for m in MISTAKES} <= set(TASKS)
+
+
+def test_issue_mistakes_are_covered():
+    """Are the mistakes named in the assignment's issue all there?"""
+    needed = {
+        "bn_eval_uses_batch_statistics",
+        "bn_unbiased_variance_in_normalisation",
+        "bn_running_statistics_not_updated",
+        "bn_backward_ignores_mean",
+    }
+    assert needed <= set(NAMES)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=NAMES)
+def test_each_replacement_matches_exactly_once(mistake):
+    """Does each edit hit exactly one place of the reference (no silent collateral edits)?"""
+    source = reference_path("normalization", mistake).read_text(encoding="utf-8")
+    for old, _ in mistake.replace:
+        assert source.count(old) == 1, old
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=NAMES)
+def test_mutant_imports_and_differs_on_its_task(mistake):
+    """Does the mutant import, and does its task answer differently from the reference?"""
+    mutant = load_mutant("normalization", mistake)
+    data = _inputs()
+    want = TASKS[mistake.task](ref, data)
+    got = TASKS[mistake.task](mutant, data)
+    assert len(got) == len(want)
+    assert any(
+        g.shape != w.shape or not np.allclose(g, w, rtol=1e-6, atol=1e-9) for g, w in zip(got, want)
+    )
