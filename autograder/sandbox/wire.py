@@ -33,7 +33,6 @@ import numpy as np
 _np_save = np.save
 _np_load = np.load
 _np_asarray = np.asarray
-_np_contiguous = np.ascontiguousarray
 _np_ndarray = np.ndarray
 _np_generic = np.generic
 _json_dumps = json.dumps
@@ -100,7 +99,7 @@ def encode_value(value: Any, blobs: list[bytes], handle_of: Any = None, depth: i
         if array.dtype.kind not in _ALLOWED_KINDS and array.dtype != np.bool_:
             raise Unencodable(f"array of dtype {array.dtype} cannot be sent (numbers only)")
         buffer = io.BytesIO()
-        _np_save(buffer, _np_contiguous(array), allow_pickle=False)
+        _np_save(buffer, array, allow_pickle=False)  # keeps 0-d arrays 0-d
         blobs.append(buffer.getvalue())
         node: dict[str, Any] = {"A": len(blobs) - 1}
         if isinstance(value, _np_generic):
