@@ -1,0 +1,498 @@
+"""Optimizers, learning-rate schedules and gradient clipping in numpy.
+
+Every optimizer here follows the update rule of the torch.optim class of the
+same name (PyTorch 2.x, without amsgrad / maximize / foreach / centered):
+
+    opt = Adam(params, lr=1e-3)     # params: a list of float64 numpy arrays
+    for it in range(num_steps):
+        grads = compute_grads(params)  # list of arrays, aligned with params
+        opt.step(grads)                # updates every array of params IN PLACE
+
+In place means the very array objects the caller handed in change: write
+`p -= update` or `p[...] = new_value`. Rebinding a name (`p = p - update`)
+builds a new array and leaves the caller's parameter untouched. The gradient
+arrays are inputs and must never be modified.
+
+Per-parameter state (momentum buffers, running averages) lives on the
+optimizer object, in lists aligned with `params`, created in `__init__`.
+
+Notation used in the docstrings (all operations are elementwise):
+- p: one parameter array, any shape; g: its gradient, same shape as p
+- t: the 1-based number of the current step (`self.t` after it is incremented)
+- lr: the learning rate `self.lr` (read at every step, so a schedule may change it)
+- wd: weight decay
+
+Learning-rate schedules are pure functions of the 0-based step index `step`
+(the number of optimizer steps already taken, i.e. the lr for the update that
+is about to happen), exactly as defined in their docstrings:
+
+    warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0)
+    warmup_inverse_sqrt(step, base_lr, warmup_steps)
+    step_decay(step, base_lr, step_size, gamma)
+
+Use them as `opt.lr = warmup_cosine(step, ...)` before each `opt.step(grads)`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# ----------------------------------------------------------------------------
+# Base class (plumbing, nothing to fill in)
+# ----------------------------------------------------------------------------
+
+
+class Optimizer:
+    """Holds the parameter list, the learning rate and the step counter.
+
+    Inputs:
+    - params: list of float64 numpy arrays (any shapes), updated in place
+    - lr: learning rate, a float >= 0
+
+    Attributes:
+    - params: the list of parameter arrays (the caller's own arrays)
+    - lr: the learning rate used by the next call of `step`
+    - t: number of calls of `step` made so far
+    """
+
+    def __init__(self, params, lr):
+        params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        for index, p in enumerate(params):
+            if not isinstance(p, np.ndarray):
+                raise TypeError(f"params[{index}] is a {type(p).__name__}, not a numpy array")
+        if lr < 0.0:
+            raise ValueError(f"invalid learning rate: {lr}")
+        self.params = params
+        self.lr = float(lr)
+        self.t = 0
+
+    def _check_grads(self, grads):
+        """Return grads as a list of float64 arrays aligned with self.params."""
+        grads = [np.asarray(g, dtype=np.float64) for g in grads]
+        if len(grads) != len(self.params):
+            raise ValueError(f"got {len(grads)} gradients for {len(self.params)} parameters")
+        for index, (p, g) in enumerate(zip(self.params, grads)):
+            if g.shape != p.shape:
+                raise ValueError(
+                    f"grads[{index}] has shape {g.shape}, its parameter has shape {p.shape}"
+                )
+        return grads
+
+    def step(self, grads):
+        raise NotImplementedError
+
+
+def _check_nonneg(name, value):
+    if value < 0.0:
+        raise ValueError(f"invalid {name}: {value}")
+
+
+def _check_unit(name, value):
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"invalid {name}: {value} (must lie in [0, 1))")
+
+
+# ----------------------------------------------------------------------------
+# Optimizers
+# ----------------------------------------------------------------------------
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay.
+
+    torch.optim.SGD's rule, for each parameter p with gradient g:
+
+        g   = g + wd * p                         (only if wd != 0)
+        if momentum != 0:
+            buf = g  (a copy)                    on the first step (no dampening!)
+            buf = momentum * buf + (1 - dampening) * g   on later steps
+            g   = g + momentum * buf             if nesterov
+            g   = buf                            otherwise
+        p  -= lr * g
+
+    State: self.momentum_buffers[i] is None until the first step, then the
+    momentum buffer (an array shaped like params[i]).
+    """
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(params, lr)
+        _check_nonneg("momentum", momentum)
+        _check_nonneg("weight_decay", weight_decay)
+        if nesterov and (momentum <= 0.0 or dampening != 0.0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        self.momentum = float(momentum)
+        self.dampening = float(dampening)
+        self.nesterov = bool(nesterov)
+        self.weight_decay = float(weight_decay)
+        self.momentum_buffers = [None] * len(self.params)
+
+    def step(self, grads):
+        """Apply one SGD update to every parameter, in place.
+
+        Inputs:
+        - grads: list of arrays, grads[i] shaped like self.params[i]
+
+        Fill the blank: update `p` in place and, when momentum != 0, store the
+        buffer in `self.momentum_buffers[i]`.
+        """
+        grads = self._check_grads(grads)
+        self.t += 1
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            # YOUR CODE HERE
+            raise NotImplementedError("optim/SGD.step: fill in this blank (see its docstring)")
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-coordinate step sizes from the running SUM of squared gradients.
+
+    torch.optim.Adagrad's rule (lr_decay = 0, initial_accumulator_value = 0):
+
+        g    = g + wd * p                        (only if wd != 0)
+        sum  = sum + g * g                       (a plain sum, never decays)
+        p   -= lr * g / (sqrt(sum) + eps)
+
+    State: self.sums[i], zeros shaped like params[i] at the start.
+    """
+
+    def __init__(self, params, lr=1e-2, eps=1e-10, weight_decay=0.0):
+        super().__init__(params, lr)
+        _check_nonneg("eps", eps)
+        _check_nonneg("weight_decay", weight_decay)
+        self.eps = float(eps)
+        self.weight_decay = float(weight_decay)
+        self.sums = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+
+    def step(self, grads):
+        """Apply one Adagrad update to every parameter, in place.
+
+        Inputs:
+        - grads: list of arrays, grads[i] shaped like self.params[i]
+
+        Fill the blank: update `self.sums[i]` and `p` (in place).
+        """
+        grads = self._check_grads(grads)
+        self.t += 1
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            # YOUR CODE HERE
+            raise NotImplementedError("optim/Adagrad.step: fill in this blank (see its docstring)")
+
+
+class Adadelta(Optimizer):
+    """Adadelta: a ratio of two running RMS values sets the step; lr scales it.
+
+    torch.optim.Adadelta's rule:
+
+        g          = g + wd * p                              (only if wd != 0)
+        square_avg = rho * square_avg + (1 - rho) * g * g
+        delta      = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g
+        acc_delta  = rho * acc_delta + (1 - rho) * delta * delta
+        p         -= lr * delta
+
+    Note the order: `delta` uses acc_delta from BEFORE this step, and the
+    learning rate multiplies delta (the paper has no lr; torch's default lr=1.0
+    reproduces the paper).
+
+    State: self.square_avgs[i] and self.acc_deltas[i], zeros at the start.
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        super().__init__(params, lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"invalid rho: {rho}")
+        _check_nonneg("eps", eps)
+        _check_nonneg("weight_decay", weight_decay)
+        self.rho = float(rho)
+        self.eps = float(eps)
+        self.weight_decay = float(weight_decay)
+        self.square_avgs = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+        self.acc_deltas = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+
+    def step(self, grads):
+        """Apply one Adadelta update to every parameter, in place.
+
+        Inputs:
+        - grads: list of arrays, grads[i] shaped like self.params[i]
+
+        Fill the blank: update `self.square_avgs[i]`, `self.acc_deltas[i]` and
+        `p` (in place).
+        """
+        grads = self._check_grads(grads)
+        self.t += 1
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            # YOUR CODE HERE
+            raise NotImplementedError("optim/Adadelta.step: fill in this blank (see its docstring)")
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide by the root of an exponential average of squared gradients.
+
+    torch.optim.RMSprop's rule (centered=False):
+
+        g          = g + wd * p                              (only if wd != 0)
+        square_avg = alpha * square_avg + (1 - alpha) * g * g
+        avg        = sqrt(square_avg) + eps                  (eps OUTSIDE the root)
+        if momentum > 0:
+            buf = momentum * buf + g / avg                   (buf starts at zeros)
+            p  -= lr * buf
+        else:
+            p  -= lr * g / avg
+
+    State: self.square_avgs[i] and self.momentum_buffers[i], zeros at the start.
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0):
+        super().__init__(params, lr)
+        _check_nonneg("alpha", alpha)
+        _check_nonneg("eps", eps)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("momentum", momentum)
+        self.alpha = float(alpha)
+        self.eps = float(eps)
+        self.weight_decay = float(weight_decay)
+        self.momentum = float(momentum)
+        self.square_avgs = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+        self.momentum_buffers = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+
+    def step(self, grads):
+        """Apply one RMSprop update to every parameter, in place.
+
+        Inputs:
+        - grads: list of arrays, grads[i] shaped like self.params[i]
+
+        Fill the blank: update `self.square_avgs[i]`, (when momentum > 0)
+        `self.momentum_buffers[i]`, and `p` (in place).
+        """
+        grads = self._check_grads(grads)
+        self.t += 1
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            # YOUR CODE HERE
+            raise NotImplementedError("optim/RMSprop.step: fill in this blank (see its docstring)")
+
+
+class Adam(Optimizer):
+    """Adam: momentum on g plus RMSprop-style scaling, both bias-corrected.
+
+    torch.optim.Adam's rule (weight decay is COUPLED: added to the gradient):
+
+        g     = g + wd * p                                   (only if wd != 0)
+        m     = beta1 * m + (1 - beta1) * g
+        v     = beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 ** t)
+        v_hat = v / (1 - beta2 ** t)
+        p    -= lr * m_hat / (sqrt(v_hat) + eps)
+
+    State: self.exp_avgs[i] (m) and self.exp_avg_sqs[i] (v), zeros at the
+    start; self.t is the step counter t (already incremented for this step).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        beta1, beta2 = betas
+        _check_unit("beta1", beta1)
+        _check_unit("beta2", beta2)
+        _check_nonneg("eps", eps)
+        _check_nonneg("weight_decay", weight_decay)
+        self.betas = (float(beta1), float(beta2))
+        self.eps = float(eps)
+        self.weight_decay = float(weight_decay)
+        self.exp_avgs = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+        self.exp_avg_sqs = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+
+    def step(self, grads):
+        """Apply one Adam update to every parameter, in place.
+
+        Inputs:
+        - grads: list of arrays, grads[i] shaped like self.params[i]
+
+        Fill the blank: update `self.exp_avgs[i]`, `self.exp_avg_sqs[i]` and
+        `p` (in place); use `t` for the bias corrections.
+        """
+        grads = self._check_grads(grads)
+        self.t += 1
+        t = self.t
+        beta1, beta2 = self.betas
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            # YOUR CODE HERE
+            raise NotImplementedError("optim/Adam.step: fill in this blank (see its docstring)")
+
+
+class AdamW(Optimizer):
+    """AdamW: Adam with DECOUPLED weight decay (Loshchilov and Hutter).
+
+    torch.optim.AdamW's rule: the decay shrinks p directly and never enters
+    the moment estimates:
+
+        p    *= 1 - lr * wd                                  (first, every step)
+        m     = beta1 * m + (1 - beta1) * g
+        v     = beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 ** t)
+        v_hat = v / (1 - beta2 ** t)
+        p    -= lr * m_hat / (sqrt(v_hat) + eps)
+
+    State: as Adam (self.exp_avgs, self.exp_avg_sqs, self.t).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr)
+        beta1, beta2 = betas
+        _check_unit("beta1", beta1)
+        _check_unit("beta2", beta2)
+        _check_nonneg("eps", eps)
+        _check_nonneg("weight_decay", weight_decay)
+        self.betas = (float(beta1), float(beta2))
+        self.eps = float(eps)
+        self.weight_decay = float(weight_decay)
+        self.exp_avgs = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+        self.exp_avg_sqs = [np.zeros_like(p, dtype=np.float64) for p in self.params]
+
+    def step(self, grads):
+        """Apply one AdamW update to every parameter, in place.
+
+        Inputs:
+        - grads: list of arrays, grads[i] shaped like self.params[i]
+
+        Fill the blank: update `self.exp_avgs[i]`, `self.exp_avg_sqs[i]` and
+        `p` (in place); the gradient g itself is never changed by weight decay.
+        """
+        grads = self._check_grads(grads)
+        self.t += 1
+        t = self.t
+        beta1, beta2 = self.betas
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            # YOUR CODE HERE
+            raise NotImplementedError("optim/AdamW.step: fill in this blank (see its docstring)")
+
+
+# ----------------------------------------------------------------------------
+# Gradient clipping
+# ----------------------------------------------------------------------------
+
+
+def clip_grad_norm(grads, max_norm):
+    """Rescale a list of gradients IN PLACE so that their joint L2 norm is at most max_norm.
+
+    torch.nn.utils.clip_grad_norm_ semantics (norm_type=2):
+
+        total_norm = sqrt(sum over all arrays and all entries of g ** 2)
+        coef       = min(max_norm / (total_norm + 1e-6), 1.0)
+        every g   *= coef                          (in place)
+
+    One norm over ALL gradients together, not one per array, so the direction
+    of the full gradient vector is kept. The 1e-6 guards against a zero norm.
+
+    Inputs:
+    - grads: list of float64 arrays (any shapes); modified in place
+    - max_norm: float > 0
+
+    Returns:
+    - total_norm: float, the norm of the gradients BEFORE clipping
+
+    Fill the blank: compute `total_norm` and scale every array of grads in place.
+    """
+    grads = list(grads)
+    if max_norm <= 0.0:
+        raise ValueError(f"max_norm must be positive, got {max_norm}")
+    if not grads:
+        return 0.0
+    # YOUR CODE HERE
+    raise NotImplementedError("optim/clip_grad_norm: fill in this blank (see its docstring)")
+    return float(total_norm)
+
+
+# ----------------------------------------------------------------------------
+# Learning-rate schedules (pure functions of the 0-based step index)
+# ----------------------------------------------------------------------------
+
+
+def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
+    """Linear warmup from 0, then cosine decay from base_lr down to min_lr.
+
+        step < warmup_steps:                lr = base_lr * step / warmup_steps
+        warmup_steps <= step < total_steps: progress = (step - warmup_steps)
+                                                       / (total_steps - warmup_steps)
+                                            lr = min_lr + (base_lr - min_lr)
+                                                 * 0.5 * (1 + cos(pi * progress))
+        step >= total_steps:                lr = min_lr
+
+    The warmup is the one of transformers' get_cosine_schedule_with_warmup:
+    step 0 has lr 0 and step == warmup_steps reaches base_lr exactly.
+
+    Inputs:
+    - step: int >= 0, the number of optimizer steps taken so far
+    - base_lr: peak learning rate
+    - warmup_steps: int >= 0 (0 means no warmup)
+    - total_steps: int > warmup_steps, where the cosine reaches min_lr
+    - min_lr: floor of the decay
+
+    Returns:
+    - lr: float
+
+    Fill the blank: set `lr`.
+    """
+    if step < 0:
+        raise ValueError(f"step must be >= 0, got {step}")
+    if not 0 <= warmup_steps < total_steps:
+        raise ValueError("need 0 <= warmup_steps < total_steps")
+    # YOUR CODE HERE
+    raise NotImplementedError("optim/warmup_cosine: fill in this blank (see its docstring)")
+    return float(lr)
+
+
+def warmup_inverse_sqrt(step, base_lr, warmup_steps):
+    """Linear warmup from 0, then decay proportional to 1 / sqrt(step).
+
+        step < warmup_steps:  lr = base_lr * step / warmup_steps
+        step >= warmup_steps: lr = base_lr * sqrt(warmup_steps / step)
+
+    Both pieces equal base_lr at step == warmup_steps (the "Noam" schedule of
+    the original Transformer, written with base_lr as the peak).
+
+    Inputs:
+    - step: int >= 0
+    - base_lr: peak learning rate
+    - warmup_steps: int >= 1
+
+    Returns:
+    - lr: float
+
+    Fill the blank: set `lr`.
+    """
+    if step < 0:
+        raise ValueError(f"step must be >= 0, got {step}")
+    if warmup_steps < 1:
+        raise ValueError(f"warmup_steps must be >= 1, got {warmup_steps}")
+    # YOUR CODE HERE
+    raise NotImplementedError("optim/warmup_inverse_sqrt: fill in this blank (see its docstring)")
+    return float(lr)
+
+
+def step_decay(step, base_lr, step_size, gamma):
+    """Multiply the learning rate by gamma once every step_size steps.
+
+        lr = base_lr * gamma ** (step // step_size)       (integer division)
+
+    This is torch.optim.lr_scheduler.StepLR: after `step` calls of
+    scheduler.step(), get_last_lr() returns this value.
+
+    Inputs:
+    - step: int >= 0
+    - base_lr: initial learning rate
+    - step_size: int >= 1, the period of the decay
+    - gamma: the decay factor
+
+    Returns:
+    - lr: float
+
+    Fill the blank: set `lr`.
+    """
+    if step < 0:
+        raise ValueError(f"step must be >= 0, got {step}")
+    if step_size < 1:
+        raise ValueError(f"step_size must be >= 1, got {step_size}")
+    # YOUR CODE HERE
+    raise NotImplementedError("optim/step_decay: fill in this blank (see its docstring)")
+    return float(lr)
