@@ -156,12 +156,12 @@ class Submission:
             raise WorkerCrashed("the worker crashed too often; the remaining checks were not run")
         self._defined.clear()
         try:
-            self.worker.start()
-            self.names = self.worker.request(
-                {"op": "import", "modules": list(self.spec.modules)}, self.spec.import_timeout_s
-            )
-            for module in self.spec.preload:
-                self.worker.request({"op": "preload", "module": module}, self.spec.import_timeout_s)
+            try:
+                self._start_and_import()
+            except WorkerCrashed:
+                # Once more: a crash at import that is the submission's doing
+                # (os._exit, a segfault) happens again; a passing glitch does not.
+                self._start_and_import()
         except StudentError as exc:
             self.import_error = ImportFailed(f"your submission could not be imported: {exc}")
         except WorkerTimeout:
@@ -176,6 +176,14 @@ class Submission:
             raise self.import_error
         # the start-up time does not count against the check
         self._deadline = time.monotonic() + self._budget
+
+    def _start_and_import(self) -> None:
+        self.worker.start()
+        self.names = self.worker.request(
+            {"op": "import", "modules": list(self.spec.modules)}, self.spec.import_timeout_s
+        )
+        for module in self.spec.preload:
+            self.worker.request({"op": "preload", "module": module}, self.spec.import_timeout_s)
 
     def _request(self, payload: dict[str, Any], what: str) -> Any:
         self._ensure()
