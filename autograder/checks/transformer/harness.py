@@ -1,0 +1,275 @@
+"""Shared pieces of the transformer checks (ships with the public checks; no solution code).
+
+How a transformer check works: the grader draws random weights for every
+parameter the contract names, the worker builds the student's module, loads
+those weights, runs forward and backward in float64 and hands back the output,
+the input's gradient and every parameter's gradient. The same harness runs on
+the reference (and on the known mistakes) in the grader, and the results are
+compared there.
+
+The harness also watches for what the assignment forbids: a module that
+contains nn.MultiheadAttention or nn.Transformer* or calls
+F.scaled_dot_product_attention (or F.multi_head_attention_forward) is refused.
+The grader additionally reads the submitted source for these names.
+"""
+
+import ast
+
+import numpy as np
+
+from autograder.testing import CheckFailure, compare, compare_all
+
+FORBIDDEN_ATTRIBUTES = {
+    "scaled_dot_product_attention",
+    "multi_head_attention_forward",
+    "_native_multi_head_attention",
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+}
+REFUSAL = (
+    "this assignment asks you to write attention yourself: your module uses {what}, which is "
+    "not allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or "
+    "nn.Transformer*; use matrix products, masked_fill and softmax)"
+)
+
+
+# ---------------------------------------------------------------------------
+# Parameters the contract names, and random values for them
+# ---------------------------------------------------------------------------
+def _linear(prefix, fan_in, fan_out):
+    return {f"{prefix}.weight": (fan_out, fan_in), f"{prefix}.bias": (fan_out,)}
+
+
+def parameter_shapes(cls, d_model, num_heads=None, d_ff=None):
+    """{name: shape} of every parameter of `cls` (contract names, nn.Linear layout)."""
+    attn = {}
+    for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
+        attn.update(_linear(name, d_model, d_model))
+    ff = {**_linear("fc1", d_model, d_ff), **_linear("fc2", d_ff, d_model)} if d_ff else {}
+    if cls == "MultiHeadSelfAttention":
+        return attn
+    if cls == "FeedForward":
+        return ff
+    block = {}
+    for ln in ("ln1", "ln2"):
+        block[f"{ln}.weight"] = (d_model,)
+        block[f"{ln}.bias"] = (d_model,)
+    block.update({f"attn.{k}": v for k, v in attn.items()})
+    block.update({f"ff.{k}": v for k, v in ff.items()})
+    return block
+
+
+def random_state(rng, shapes, scale=1.0):
+    """Weights ~ N(0, scale^2 / fan_in), biases ~ N(0, 0.3^2), layer norms around (1, 0)."""
+    state = {}
+    for name in sorted(shapes):
+        shape = shapes[name]
+        if name.startswith(("ln1", "ln2")):
+            base = 1.0 if name.endswith("weight") else 0.0
+            state[name] = base + 0.3 * rng.standard_normal(shape)
+        elif name.endswith("weight"):
+            state[name] = rng.standard_normal(shape) * scale / np.sqrt(shape[1])
+        else:
+            state[name] = 0.3 * rng.standard_normal(shape)
+    return state
+
+
+def random_mask(rng, shape):
+    """A boolean mask (True = may attend) where each query sees itself and misses some key."""
+    L = shape[-1]
+    mask = rng.random(shape) < 0.5
+    eye = np.eye(L, dtype=bool)
+    mask |= eye
+    if L > 1:  # make sure every row also blocks a key (so an inverted mask stays usable)
+        rows = np.arange(L)
+        other = (rows + 1 + rng.integers(0, L - 1, size=shape[:-1])) % L
+        np.put_along_axis(mask, other[..., None], False, axis=-1)
+    return mask
+
+
+def causal_mask(L):
+    return np.tril(np.ones((L, L), dtype=bool))
+
+
+# ---------------------------------------------------------------------------
+# Harness functions (self-contained: shipped to the worker as source)
+# ---------------------------------------------------------------------------
+def run_layer(module, cls, init_args, state, x, mask, dout, eval_mode=True, repeats=1):
+    """Build module.<cls>(*init_args) in float64 with `state` loaded; forward and backward.
+
+    Returns (outputs, dx, grads, findings): `outputs` holds the output of each of
+    `repeats` forward passes of x, dx and grads (one per parameter, in sorted
+    name order) come from the backward pass of the first with upstream `dout`,
+    and `findings` lists forbidden torch attention modules or functions that
+    were used.
+    """
+    import numpy as np
+    import torch
+    from torch import nn
+    from torch.overrides import TorchFunctionMode
+
+    torch.set_num_threads(1)
+    findings = []
+
+    class Watch(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            name = getattr(func, "__name__", "")
+            if "scaled_dot_product" in name or "multi_head_attention" in name:
+                if name not in findings:
+                    findings.append(name)
+            return func(*args, **(kwargs or {}))
+
+    torch.manual_seed(0)
+    with Watch():
+        layer = getattr(module, cls)(*init_args)
+    banned = tuple(
+        getattr(nn, n)
+        for n in (
+            "MultiheadAttention",
+            "Transformer",
+            "TransformerEncoder",
+            "TransformerEncoderLayer",
+            "TransformerDecoder",
+            "TransformerDecoderLayer",
+        )
+    )
+    for sub_name, sub_module in layer.named_modules():
+        if isinstance(sub_module, banned):
+            findings.append(f"{type(sub_module).__name__} ({sub_name or cls})")
+    if findings:
+        return [], np.zeros(0), [], findings
+    layer = layer.double()
+    params = dict(layer.named_parameters())
+    if sorted(params) != sorted(state):
+        missing = sorted(set(state) - set(params))
+        extra = sorted(set(params) - set(state))
+        raise AttributeError(
+            f"{cls} must have exactly the parameters {sorted(state)}; "
+            f"missing: {missing or 'none'}, unexpected: {extra or 'none'} "
+            "(keep the submodule names of the assignment)"
+        )
+    with torch.no_grad():
+        for name, value in state.items():
+            target = params[name]
+            if tuple(target.shape) != tuple(np.shape(value)):
+                raise ValueError(
+                    f"{cls}.{name} has shape {tuple(target.shape)}, expected {tuple(np.shape(value))}"
+                )
+            target.copy_(torch.as_tensor(np.asarray(value), dtype=torch.float64))
+    layer.train(not eval_mode)
+    xt = torch.tensor(np.asarray(x), dtype=torch.float64, requires_grad=True)
+    mt = None if mask is None else torch.tensor(np.asarray(mask), dtype=torch.bool)
+    outputs = []
+    with Watch():
+        for _ in range(repeats):
+            out = layer(xt) if mt is None else layer(xt, mt)
+            outputs.append(out)
+        first = outputs[0]
+        if not isinstance(first, torch.Tensor):
+            raise TypeError(f"{cls}.forward must return a tensor, got {type(first).__name__}")
+        if tuple(first.shape) != tuple(np.shape(dout)):
+            raise ValueError(
+                f"{cls}.forward returned shape {tuple(first.shape)}, expected {tuple(np.shape(dout))}"
+            )
+        first.backward(torch.as_tensor(np.asarray(dout), dtype=torch.float64))
+    grads = []
+    for name in sorted(state):
+        grad = params[name].grad
+        grads.append(np.zeros(np.shape(state[name])) if grad is None else grad.detach().numpy())
+    dx = np.zeros(np.shape(x)) if xt.grad is None else xt.grad.detach().numpy()
+    return (
+        [o.detach().numpy() if isinstance(o, torch.Tensor) else o for o in outputs],
+        dx,
+        grads,
+        findings,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The grader's side
+# ---------------------------------------------------------------------------
+def forbidden_in_source(text):
+    """Names of forbidden torch attention APIs the source refers to (docstrings aside)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
+            found.add(node.attr)
+        elif isinstance(node, ast.ImportFrom):
+            found.update(a.name for a in node.names if a.name in FORBIDDEN_ATTRIBUTES)
+    return sorted(found)
+
+
+def refuse_forbidden_source(sub):
+    """Fail the check when the submitted module's source names a forbidden API."""
+    path = sub.spec.folder / f"{sub.main}.py"
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    found = forbidden_in_source(text)
+    if found:
+        raise CheckFailure(REFUSAL.format(what=", ".join(found)), diagnosis="forbidden-api")
+
+
+def _describe(cls, init_args, x, mask, eval_mode):
+    args = ", ".join(repr(a) for a in init_args)
+    mask_text = "no mask" if mask is None else f"a bool mask of shape {tuple(np.shape(mask))}"
+    mode = "eval" if eval_mode else "train"
+    return (
+        f"{cls}({args}) in float64 ({mode} mode) with random weights loaded by parameter "
+        f"name, forward on x of shape {tuple(np.shape(x))} with {mask_text}, then backward"
+    )
+
+
+def _values(result):
+    outputs, dx, grads, _ = result
+    return [outputs[0], dx, *grads]
+
+
+def check_layer(sub, oracle, task, cls, init_args, state, x, mask, dout):
+    """Compare output, input gradient and every parameter gradient with the reference."""
+    args = (cls, list(init_args), state, x, mask, dout)
+    candidates = oracle.candidates(task, run_layer, *args)
+    want = oracle.run(run_layer, *args)
+    refuse_forbidden_source(sub)
+    got = sub.run(run_layer, *args)
+    call = _describe(cls, init_args, x, mask, True)
+    findings = got[3] if isinstance(got, (tuple, list)) and len(got) == 4 else []
+    if findings:
+        raise CheckFailure(
+            f"{call}\n  " + REFUSAL.format(what=", ".join(map(str, findings))),
+            diagnosis="forbidden-api",
+        )
+    names = ["out", "dx", *(f"grad of {name}" for name in sorted(state))]
+    mistakes = {name: (message, _values(value)) for name, (message, value) in candidates.items()}
+    compare_all(_values(got), _values(want), names, call=call, mistakes=mistakes)
+
+
+def check_eval_mode(sub, oracle, cls, init_args, state, x, mask, dout):
+    """With dropout > 0, eval mode must be deterministic and equal to the reference."""
+    args = (cls, list(init_args), state, x, mask, dout)
+    want = oracle.run(run_layer, *args, repeats=2)
+    refuse_forbidden_source(sub)
+    got = sub.run(run_layer, *args, repeats=2)
+    call = _describe(cls, init_args, x, mask, True) + " (twice)"
+    outputs, _, _, findings = got
+    if findings:
+        raise CheckFailure(
+            f"{call}\n  " + REFUSAL.format(what=", ".join(map(str, findings))),
+            diagnosis="forbidden-api",
+        )
+    first, second = (np.asarray(o, dtype=float) for o in outputs)
+    if first.shape != second.shape or not np.array_equal(first, second):
+        raise CheckFailure(
+            f"{call}\n  two forward passes of the same input in eval mode differ: dropout must "
+            "be off in eval mode (use nn.Dropout modules, or pass training=self.training)"
+        )
+    compare(first, want[0][0], what="out", call=call)

@@ -1,0 +1,258 @@
+"""Attention in numpy: softmax, masks, scaled dot-product and multi-head attention.
+
+Everything here is plain numpy in float64. Layers follow the forward/backward
+convention of the course: `X_forward(...)` returns the output and a `cache`, and
+the matching backward takes the upstream gradient and that cache.
+
+Dimension letters used in the docstrings:
+
+- N: batch size
+- H: number of heads
+- Lq: number of queries (target length); Lk: number of keys and values
+  (source length); L when both are the same
+- D: model width (d_model); d: width of one query/key vector; dv: width of one
+  value vector. In multi-head attention d = dv = D // H.
+- `...`: any number of leading batch axes (the same for q, k and v)
+
+Masks are boolean arrays with True meaning "this query may attend to this key",
+which is what a boolean `attn_mask` means in torch's
+F.scaled_dot_product_attention (and the opposite of nn.MultiheadAttention).
+"""
+
+import numpy as np
+
+
+def softmax(x, axis=-1):
+    """Numerically stable softmax along one axis.
+
+    Subtracting the maximum along `axis` before exponentiating changes nothing
+    mathematically (the factor exp(-max) cancels) but keeps every exponent <= 0,
+    so inputs as large as 1e4 do not overflow. Entries equal to -inf get a
+    probability of exactly 0.
+
+    Inputs:
+    - x: array of any shape
+    - axis: the axis that sums to one
+
+    Returns:
+    - out: array shaped like x, non-negative, summing to 1 along `axis`
+    """
+    # Fill `out`.
+    ### BEGIN SOLUTION
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    out = e / np.sum(e, axis=axis, keepdims=True)
+    ### END SOLUTION
+    return out
+
+
+def causal_mask(L):
+    """Mask that lets position i attend only to positions j <= i.
+
+    Inputs:
+    - L: sequence length
+
+    Returns:
+    - mask: boolean array of shape (L, L); mask[i, j] is True when j <= i
+    """
+    # Fill `mask` (dtype bool).
+    ### BEGIN SOLUTION
+    mask = np.tril(np.ones((L, L), dtype=bool))
+    ### END SOLUTION
+    return mask
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    """Forward pass of scaled dot-product attention.
+
+    weights = softmax(q k^T / sqrt(d)) over the keys, out = weights v. Where the
+    mask is False the score is -inf, so that weight is exactly 0.
+
+    Inputs:
+    - q: queries of shape (..., Lq, d)
+    - k: keys of shape (..., Lk, d)
+    - v: values of shape (..., Lk, dv)
+    - mask: optional boolean array broadcastable to (..., Lq, Lk);
+      True = may attend. Every query row must allow at least one key.
+
+    Returns a tuple of:
+    - out: array of shape (..., Lq, dv)
+    - weights: attention weights of shape (..., Lq, Lk); each row sums to 1
+    - cache: whatever the backward pass needs
+    """
+    d = q.shape[-1]
+    # Fill `weights` (..., Lq, Lk) and `out` (..., Lq, dv).
+    ### BEGIN SOLUTION
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(d)  # (..., Lq, Lk)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    weights = softmax(scores, axis=-1)
+    out = weights @ v  # (..., Lq, dv)
+    ### END SOLUTION
+    cache = (q, k, v, weights)
+    return out, weights, cache
+
+
+def scaled_dot_product_attention_backward(dout, cache):
+    """Backward pass of scaled dot-product attention.
+
+    Inputs:
+    - dout: upstream gradient of shape (..., Lq, dv)
+    - cache: the cache from scaled_dot_product_attention
+
+    Returns a tuple of:
+    - dq: gradient with respect to q, shape (..., Lq, d)
+    - dk: gradient with respect to k, shape (..., Lk, d)
+    - dv: gradient with respect to v, shape (..., Lk, dv)
+    """
+    q, k, v, weights = cache
+    d = q.shape[-1]
+    # Fill `dq`, `dk` and `dv`. Masked weights are 0, so no special case is needed.
+    ### BEGIN SOLUTION
+    dv = np.swapaxes(weights, -1, -2) @ dout  # (..., Lk, dv)
+    dweights = dout @ np.swapaxes(v, -1, -2)  # (..., Lq, Lk)
+    # softmax backward, row by row: ds = w * (dw - sum(dw * w))
+    dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))
+    dscores = dscores / np.sqrt(d)
+    dq = dscores @ k  # (..., Lq, d)
+    dk = np.swapaxes(dscores, -1, -2) @ q  # (..., Lk, d)
+    ### END SOLUTION
+    return dq, dk, dv
+
+
+def multi_head_attention_forward(x_q, x_kv, params, num_heads, mask=None):
+    """Forward pass of multi-head attention.
+
+    Queries come from x_q, keys and values from x_kv (pass the same array twice
+    for self-attention). Each projection is x @ W + b. The D columns of a
+    projection are cut into num_heads contiguous chunks of width d = D // H:
+    head h uses columns h*d to (h+1)*d. Each head runs scaled dot-product
+    attention; the head outputs are put back side by side (head h again in
+    columns h*d to (h+1)*d) and go through the output projection.
+
+    Inputs:
+    - x_q: query input of shape (N, Lq, D)
+    - x_kv: key/value input of shape (N, Lk, D)
+    - params: dict with Wq, Wk, Wv, Wo of shape (D, D) and bq, bk, bv, bo of shape (D,)
+    - num_heads: H, must divide D
+    - mask: optional boolean mask, True = may attend, of shape (Lq, Lk),
+      (N, Lq, Lk) or (N, H, Lq, Lk); the same mask is used by every head
+      unless it has a head axis
+
+    Returns a tuple of:
+    - out: array of shape (N, Lq, D)
+    - cache: whatever the backward pass needs
+    """
+    Wq, Wk, Wv, Wo = params["Wq"], params["Wk"], params["Wv"], params["Wo"]
+    bq, bk, bv, bo = params["bq"], params["bk"], params["bv"], params["bo"]
+    N, Lq, D = x_q.shape
+    Lk = x_kv.shape[1]
+    H = num_heads
+    if D % H != 0:
+        raise ValueError(f"num_heads={H} does not divide the model width D={D}")
+    d = D // H
+    if mask is not None and mask.ndim == 3:
+        mask = mask[:, None]  # (N, 1, Lq, Lk): the same mask for every head
+
+    # Project the inputs and split the heads: fill `q` (N, H, Lq, d),
+    # `k` (N, H, Lk, d) and `v` (N, H, Lk, d).
+    ### BEGIN SOLUTION
+    q = (x_q @ Wq + bq).reshape(N, Lq, H, d).transpose(0, 2, 1, 3)  # (N, H, Lq, d)
+    k = (x_kv @ Wk + bk).reshape(N, Lk, H, d).transpose(0, 2, 1, 3)  # (N, H, Lk, d)
+    v = (x_kv @ Wv + bv).reshape(N, Lk, H, d).transpose(0, 2, 1, 3)  # (N, H, Lk, d)
+    ### END SOLUTION
+
+    # Attend within each head (use scaled_dot_product_attention), merge the
+    # heads and apply the output projection: fill `heads` (N, Lq, D), the
+    # merged head outputs before Wo, `attn_cache` (the attention cache) and `out`.
+    ### BEGIN SOLUTION
+    attn, _, attn_cache = scaled_dot_product_attention(q, k, v, mask)  # (N, H, Lq, d)
+    heads = attn.transpose(0, 2, 1, 3).reshape(N, Lq, D)  # (N, Lq, D)
+    out = heads @ Wo + bo
+    ### END SOLUTION
+    cache = (x_q, x_kv, params, H, heads, attn_cache)
+    return out, cache
+
+
+def multi_head_attention_backward(dout, cache):
+    """Backward pass of multi-head attention.
+
+    Inputs:
+    - dout: upstream gradient of shape (N, Lq, D)
+    - cache: the cache from multi_head_attention_forward
+
+    Returns a tuple of:
+    - dx_q: gradient with respect to x_q, shape (N, Lq, D)
+    - dx_kv: gradient with respect to x_kv, shape (N, Lk, D); for self-attention
+      (x_q and x_kv the same array) the input's gradient is dx_q + dx_kv
+    - dparams: dict with the keys of params (Wq, Wk, Wv, Wo, bq, bk, bv, bo),
+      each gradient shaped like its parameter
+    """
+    x_q, x_kv, params, H, heads, attn_cache = cache
+    Wq, Wk, Wv, Wo = params["Wq"], params["Wk"], params["Wv"], params["Wo"]
+    N, Lq, D = x_q.shape
+    Lk = x_kv.shape[1]
+    d = D // H
+
+    # Output projection and head merge, backwards: fill `dWo`, `dbo` and
+    # `dq`, `dk`, `dv` (N, H, L, d), the gradients of the per-head q, k, v
+    # (use scaled_dot_product_attention_backward).
+    ### BEGIN SOLUTION
+    dWo = heads.reshape(N * Lq, D).T @ dout.reshape(N * Lq, D)
+    dbo = dout.sum(axis=(0, 1))
+    dheads = dout @ Wo.T  # (N, Lq, D)
+    dattn = dheads.reshape(N, Lq, H, d).transpose(0, 2, 1, 3)  # (N, H, Lq, d)
+    dq, dk, dv = scaled_dot_product_attention_backward(dattn, attn_cache)
+    ### END SOLUTION
+
+    # Head split and input projections, backwards: fill `dx_q`, `dx_kv` and
+    # the gradients dWq, dWk, dWv, dbq, dbk, dbv.
+    ### BEGIN SOLUTION
+    dQ = dq.transpose(0, 2, 1, 3).reshape(N * Lq, D)  # (N*Lq, D)
+    dK = dk.transpose(0, 2, 1, 3).reshape(N * Lk, D)  # (N*Lk, D)
+    dV = dv.transpose(0, 2, 1, 3).reshape(N * Lk, D)  # (N*Lk, D)
+    xq2 = x_q.reshape(N * Lq, D)
+    xkv2 = x_kv.reshape(N * Lk, D)
+    dWq, dWk, dWv = xq2.T @ dQ, xkv2.T @ dK, xkv2.T @ dV
+    dbq, dbk, dbv = dQ.sum(axis=0), dK.sum(axis=0), dV.sum(axis=0)
+    dx_q = (dQ @ Wq.T).reshape(N, Lq, D)
+    dx_kv = (dK @ Wk.T + dV @ Wv.T).reshape(N, Lk, D)
+    ### END SOLUTION
+    dparams = {
+        "Wq": dWq,
+        "Wk": dWk,
+        "Wv": dWv,
+        "Wo": dWo,
+        "bq": dbq,
+        "bk": dbk,
+        "bv": dbv,
+        "bo": dbo,
+    }
+    return dx_q, dx_kv, dparams
+
+
+def sinusoidal_positional_encoding(max_len, d_model):
+    """Sinusoidal positional encoding of "Attention Is All You Need".
+
+    PE[p, 2i] = sin(p / 10000^(2i / d_model)) and
+    PE[p, 2i + 1] = cos(p / 10000^(2i / d_model)): even columns hold sines,
+    odd columns cosines, and the pair (2i, 2i + 1) shares one frequency. When
+    d_model is odd the last column is a sine.
+
+    Inputs:
+    - max_len: number of positions p = 0, ..., max_len - 1
+    - d_model: width of the encoding
+
+    Returns:
+    - pe: float64 array of shape (max_len, d_model)
+    """
+    pe = np.zeros((max_len, d_model))
+    # Fill the columns of `pe`.
+    ### BEGIN SOLUTION
+    position = np.arange(max_len, dtype=np.float64)[:, None]  # (max_len, 1)
+    two_i = np.arange(0, d_model, 2, dtype=np.float64)  # (ceil(d_model / 2),)
+    angle = position / np.power(10000.0, two_i / d_model)  # (max_len, ceil(d_model / 2))
+    pe[:, 0::2] = np.sin(angle)
+    pe[:, 1::2] = np.cos(angle[:, : d_model // 2])
+    ### END SOLUTION
+    return pe
