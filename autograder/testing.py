@@ -19,8 +19,10 @@ from __future__ import annotations
 import inspect
 import textwrap
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -298,6 +300,42 @@ class Submission:
 # ---------------------------------------------------------------------------
 # The reference's side
 # ---------------------------------------------------------------------------
+# Reference answers shared by every submission graded in this process: the
+# public checks (and hidden ones under a common --seed) ask the same questions.
+_SHARED_ANSWERS: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_SHARED_LIMIT = 20_000
+
+
+class LazyCandidates(Mapping[str, tuple[str, Any]]):
+    """Known-mistake outputs computed on first use; mutants that fail are left out."""
+
+    def __init__(self, thunks: Mapping[str, tuple[str, Callable[[], Any]]]) -> None:
+        self._thunks = dict(thunks)
+        self._values: dict[str, tuple[str, Any]] | None = None
+
+    def _load(self) -> dict[str, tuple[str, Any]]:
+        if self._values is None:
+            values: dict[str, tuple[str, Any]] = {}
+            for name, (message, thunk) in self._thunks.items():
+                try:
+                    values[name] = (message, thunk())
+                except OracleMissing:
+                    raise
+                except Exception:  # noqa: BLE001 - a mutant may fail on some inputs
+                    continue
+            self._values = values
+        return self._values
+
+    def __getitem__(self, name: str) -> tuple[str, Any]:
+        return self._load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
 class Oracle:
     """Expected values from the reference solution, live or replayed.
 
@@ -364,6 +402,12 @@ class Oracle:
                     "(ask your instructor to re-release the assignment)"
                 )
             return self.answers[key]
+        shared_key = (self.assignment, key)
+        if shared_key in _SHARED_ANSWERS:
+            value = _SHARED_ANSWERS[shared_key]
+            if self.mode == "record":
+                self.answers[key] = value
+            return _copy(value)
         module = self._module(mistake)
         target = getattr(module, fn) if isinstance(fn, str) else None
         if target is not None:
@@ -374,6 +418,9 @@ class Oracle:
         if self.mode == "record":
             wire.dumps(value)  # fail loudly now if the answer cannot be stored
             self.answers[key] = value
+        _SHARED_ANSWERS[shared_key] = _copy(value)
+        if len(_SHARED_ANSWERS) > _SHARED_LIMIT:
+            _SHARED_ANSWERS.popitem(last=False)
         return value
 
     def call(self, name: str, *args: Any, mistake: str | None = None, **kwargs: Any) -> Any:
@@ -410,17 +457,27 @@ class Oracle:
 
     def candidates(
         self, task: str, fn: Callable[..., Any] | str, *args: Any, **kwargs: Any
-    ) -> dict[str, tuple[str, Any]]:
-        """What each known mistake of `task` would return for this call: {name: (message, value)}."""
-        found: dict[str, tuple[str, Any]] = {}
-        for name, message in self.mistakes(task):
-            try:
-                found[name] = (message, self.run(fn, *args, mistake=name, **kwargs))
-            except OracleMissing:
-                raise
-            except Exception:  # noqa: BLE001 - a mutant may fail on some inputs
-                continue
-        return found
+    ) -> Mapping[str, tuple[str, Any]]:
+        """What each known mistake of `task` would return for this call: {name: (message, value)}.
+
+        Evaluated only when a comparison fails (a correct submission costs no
+        mutant runs); when recording, at once, so the bundle can replay them.
+        """
+        return self.lazy(
+            {
+                name: (message, partial(self.run, fn, *args, mistake=name, **kwargs))
+                for name, message in self.mistakes(task)
+            }
+        )
+
+    def lazy(
+        self, thunks: Mapping[str, tuple[str, Callable[[], Any]]]
+    ) -> Mapping[str, tuple[str, Any]]:
+        """{name: (message, thunk)} -> a mapping of (message, value), evaluated on first use."""
+        candidates = LazyCandidates(thunks)
+        if self.mode == "record":
+            len(candidates)  # evaluate now: the answers must be recorded
+        return candidates
 
     def save(self, path: Path) -> None:
         path.write_bytes(wire.dumps({"answers": self.answers, "mistakes": self.mistake_index}))
@@ -707,15 +764,17 @@ def check_backward(
     """Compare `backward(dout, cache)` with the reference, the cache from the student's own forward."""
     kwargs = dict(kwargs or {})
     want = oracle.backward(forward, backward, args, dout, kwargs=kwargs)
-    mistakes = {}
-    for mistake, message in oracle.mistakes(task or backward):
-        try:
-            value = oracle.backward(forward, backward, args, dout, kwargs=kwargs, mistake=mistake)
-        except OracleMissing:
-            raise
-        except Exception:  # noqa: BLE001 - a mutant may fail on some inputs
-            continue
-        mistakes[mistake] = (message, value)
+    mistakes = oracle.lazy(
+        {
+            mistake: (
+                message,
+                partial(
+                    oracle.backward, forward, backward, args, dout, kwargs=kwargs, mistake=mistake
+                ),
+            )
+            for mistake, message in oracle.mistakes(task or backward)
+        }
+    )
     cache = sub.forward(forward, *args, **kwargs)[-1]
     got = sub.call(backward, dout, cache)
     call = f"{sub.last_call} after {describe_call(forward, args, kwargs)}"
