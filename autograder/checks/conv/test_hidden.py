@@ -7,7 +7,15 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
-from autograder.testing import CheckFailure, check_backward, check_backward_numeric, check_forward
+from autograder.checks.conv.common import (
+    conv_backward_case,
+    conv_backward_numeric_case,
+    conv_forward_case,
+    pool_backward_case,
+    pool_forward_case,
+    pool_kinds,
+)
+from autograder.testing import CheckFailure
 
 # (x shape, w shape, stride, pad, dilation): odd sizes, non-square kernels,
 # strides that skip pixels, pads larger than the kernel's reach, 1x1 kernels.
@@ -28,32 +36,12 @@ POOL_CASES = {
 }
 
 
-def conv_inputs(rng, case):
-    x_shape, w_shape, stride, pad, dilation = CONV_CASES[case]
-    scale = rng.uniform(0.5, 3.0)
-    x = rng.standard_normal(x_shape) * scale
-    w = rng.standard_normal(w_shape)
-    b = rng.standard_normal(w_shape[0])
-    return (x, w, b), {"stride": stride, "pad": pad, "dilation": dilation}
-
-
-def kinds(stage):
-    return pytest.mark.parametrize(
-        "kind",
-        [
-            pytest.param(k, marks=pytest.mark.task(f"{k}_pool_{stage}"), id=k)
-            for k in ("max", "avg")
-        ],
-    )
-
-
 @pytest.mark.task("conv_forward")
 @pytest.mark.points(3)
 @pytest.mark.parametrize("case", sorted(CONV_CASES))
 def test_conv_forward(sub, oracle, rng, case):
     """conv_forward matches the reference"""
-    args, kwargs = conv_inputs(rng, case)
-    check_forward(sub, oracle, "conv_forward", *args, **kwargs)
+    conv_forward_case(sub, oracle, rng, CONV_CASES[case], scale=rng.uniform(0.5, 3.0))
 
 
 @pytest.mark.task("conv_forward")
@@ -84,13 +72,7 @@ def _forward_and_inputs(module, x, w, b):
 @pytest.mark.parametrize("case", sorted(CONV_CASES))
 def test_conv_backward(sub, oracle, rng, case):
     """conv_backward matches the reference"""
-    args, kwargs = conv_inputs(rng, case)
-    out = oracle.forward("conv_forward", *args, **kwargs)
-    dout = rng.standard_normal(out.shape)
-    check_backward(
-        sub, oracle, "conv_forward", "conv_backward", args, dout,
-        kwargs=kwargs, grads=("dx", "dw", "db"),
-    )  # fmt: skip
+    conv_backward_case(sub, oracle, rng, CONV_CASES[case], scale=rng.uniform(0.5, 3.0))
 
 
 @pytest.mark.task("conv_backward")
@@ -99,39 +81,21 @@ def test_conv_backward(sub, oracle, rng, case):
 def test_conv_backward_numeric(sub, rng, case):
     """conv_backward agrees with numerical gradients of your conv_forward"""
     x_shape, w_shape, stride, pad, dilation = CONV_CASES[case]
-    x = rng.standard_normal((1, w_shape[1], *x_shape[2:]))
-    w = rng.standard_normal((2, *w_shape[1:]))
-    b = rng.standard_normal(2)
-    kwargs = {"stride": stride, "pad": pad, "dilation": dilation}
-    Ho = 1 + (x.shape[2] + 2 * pad - dilation * (w.shape[2] - 1) - 1) // stride
-    Wo = 1 + (x.shape[3] + 2 * pad - dilation * (w.shape[3] - 1) - 1) // stride
-    dout = rng.standard_normal((1, 2, Ho, Wo))
-    check_backward_numeric(
-        sub, "conv_forward", "conv_backward", (x, w, b), dout,
-        kwargs=kwargs, wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"),
-    )  # fmt: skip
+    small = ((1, w_shape[1], *x_shape[2:]), (2, *w_shape[1:]), stride, pad, dilation)
+    conv_backward_numeric_case(sub, rng, small)
 
 
-@kinds("forward")
+@pool_kinds("forward")
 @pytest.mark.parametrize("case", sorted(POOL_CASES))
 @pytest.mark.points(1.5)
 def test_pool_forward(sub, oracle, rng, kind, case):
     """pooling forward matches the reference"""
-    shape, pool, stride = POOL_CASES[case]
-    x = rng.standard_normal(shape)
-    check_forward(sub, oracle, f"{kind}_pool_forward", x, pool=pool, stride=stride)
+    pool_forward_case(sub, oracle, rng, kind, POOL_CASES[case])
 
 
-@kinds("backward")
+@pool_kinds("backward")
 @pytest.mark.parametrize("case", sorted(POOL_CASES))
 @pytest.mark.points(2)
 def test_pool_backward(sub, oracle, rng, kind, case):
     """pooling backward matches the reference"""
-    shape, pool, stride = POOL_CASES[case]
-    x = rng.standard_normal(shape)
-    out = oracle.forward(f"{kind}_pool_forward", x, pool=pool, stride=stride)
-    dout = rng.standard_normal(out.shape)
-    check_backward(
-        sub, oracle, f"{kind}_pool_forward", f"{kind}_pool_backward", (x,), dout,
-        kwargs={"pool": pool, "stride": stride}, grads=("dx",),
-    )  # fmt: skip
+    pool_backward_case(sub, oracle, rng, kind, POOL_CASES[case])
