@@ -219,6 +219,11 @@ def describe(torch: bool = False) -> str:
     return "; ".join(parts)
 
 
+def _python() -> str:
+    """This interpreter's path without `..` (inside the sandbox only bound folders exist)."""
+    return os.path.normpath(os.path.abspath(sys.executable))
+
+
 def _bind_args(runtime: Path, sub: Path, secrets: list[Path]) -> list[str]:
     args: list[str] = []
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -229,7 +234,7 @@ def _bind_args(runtime: Path, sub: Path, secrets: list[Path]) -> list[str]:
     for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
         args += ["--ro-bind-try", etc, etc]
     prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    exe = Path(sys.executable)
+    exe = Path(_python())
     prefixes.add(exe.parent.resolve())
     prefixes.add(exe.resolve().parent)
     for path in sys.path:
@@ -324,7 +329,7 @@ class Worker:
             command = []
             env = {**_SCRUBBED_ENV, "HOME": sub_path}
         command += [
-            sys.executable,
+            _python(),
             "-I",
             f"{runtime_path}/worker.py",
             str(req_r),
