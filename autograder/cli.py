@@ -20,6 +20,7 @@ class _Group(click.Group):
     """Turn expected errors into one readable line and exit status 2."""
 
     def invoke(self, ctx: click.Context) -> object:
+        from autograder.bundle import LeakError
         from autograder.grading import SubmissionError
         from autograder.release import MarkerError
 
@@ -30,6 +31,7 @@ class _Group(click.Group):
             CourseNotFound,
             SubmissionError,
             MarkerError,
+            LeakError,
             FileNotFoundError,
         ) as exc:
             click.echo(f"error: {exc}", err=True)

@@ -16,21 +16,22 @@ from autograder.checks.conv.mistakes import MISTAKES
 from autograder.config import load_course
 
 COURSE = load_course(ROOT)
+ASSIGNMENTS = [a for a in COURSE.assignments if (ROOT / "solutions" / a).is_dir()]
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     out = tmp_path_factory.mktemp("bundle") / "course"
-    report = build_bundle(COURSE, out, ["conv"])
+    report = build_bundle(COURSE, out, ASSIGNMENTS)
     return out, report
 
 
-def run_check(bundle_dir, *args):
+def run_check(bundle_dir, *args, assignment="conv"):
     env = {**os.environ, "PYTHONPATH": str(bundle_dir), "DLCOURSE_ROOT": str(bundle_dir)}
     code = "import autograder, sys; assert autograder.__file__.startswith(sys.argv[1]); from autograder.cli import main; main(sys.argv[2:])"
     return subprocess.run(
-        [sys.executable, "-c", code, str(bundle_dir), "check", "conv", "--json", *map(str, args)],
-        cwd=bundle_dir, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", code, str(bundle_dir), "check", assignment, "--json", *map(str, args)],
+        cwd=bundle_dir, env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
 
 
@@ -58,22 +59,34 @@ def test_leak_detector_catches_a_solution_line(bundle, tmp_path):
     assert any("notes.py" in p for p in problems)
 
 
-def test_public_checks_pass_in_the_bundle_with_the_reference(bundle, tmp_path):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_public_checks_pass_in_the_bundle_with_the_reference(bundle, tmp_path, assignment):
     """With no solutions/ present, do the replayed public checks give the reference full marks?"""
     out, _ = bundle
-    shutil.copy(ROOT / "solutions" / "conv" / "conv.py", tmp_path / "conv.py")
-    result = run_check(out, "--path", tmp_path)
+    for module in (ROOT / "solutions" / assignment).glob("*.py"):
+        shutil.copy(module, tmp_path / module.name)
+    result = run_check(out, "--path", tmp_path, assignment=assignment)
     assert result.returncode == 0, result.stderr + result.stdout[-2000:]
     data = json.loads(result.stdout)
     assert data["score"] == data["max_score"] > 0
 
 
-def test_stub_fails_in_the_bundle(bundle):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_stub_fails_in_the_bundle(bundle, assignment):
     """Does the bundle's own stub score zero on the public checks?"""
     out, _ = bundle
-    result = run_check(out)
+    result = run_check(out, assignment=assignment)
     assert result.returncode == 1
     assert json.loads(result.stdout)["score"] == 0
+
+
+def test_quizzes_ship_without_keys(bundle):
+    """Do the quiz banks reach the bundle, with no key in clear?"""
+    out, _ = bundle
+    banks = sorted((out / "course" / "quizzes").glob("*.yaml"))
+    assert banks
+    for bank in banks:
+        assert "correct: true" not in bank.read_text(encoding="utf-8")
 
 
 def test_mistakes_are_named_in_the_bundle(bundle):

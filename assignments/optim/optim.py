@@ -411,11 +411,11 @@ def clip_grad_norm(grads, max_norm):
 def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
     """Linear warmup from 0, then cosine decay from base_lr down to min_lr.
 
-        step < warmup_steps:                lr = base_lr * step / warmup_steps
+        step < warmup_steps:                lr = base_lr · step / warmup_steps
         warmup_steps <= step < total_steps: progress = (step - warmup_steps)
                                                        / (total_steps - warmup_steps)
-                                            lr = min_lr + (base_lr - min_lr)
-                                                 * 0.5 * (1 + cos(pi * progress))
+                                            lr = min_lr + (base_lr − min_lr)
+                                                 · ½ · (1 + cos(π·t))
         step >= total_steps:                lr = min_lr
 
     The warmup is the one of transformers' get_cosine_schedule_with_warmup:
@@ -445,8 +445,8 @@ def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
 def warmup_inverse_sqrt(step, base_lr, warmup_steps):
     """Linear warmup from 0, then decay proportional to 1 / sqrt(step).
 
-        step < warmup_steps:  lr = base_lr * step / warmup_steps
-        step >= warmup_steps: lr = base_lr * sqrt(warmup_steps / step)
+        step < warmup_steps:  lr = base_lr · step / warmup_steps
+        step >= warmup_steps: lr = base_lr · √(warmup_steps / step)
 
     Both pieces equal base_lr at step == warmup_steps (the "Noam" schedule of
     the original Transformer, written with base_lr as the peak).
@@ -473,7 +473,7 @@ def warmup_inverse_sqrt(step, base_lr, warmup_steps):
 def step_decay(step, base_lr, step_size, gamma):
     """Multiply the learning rate by gamma once every step_size steps.
 
-        lr = base_lr * gamma ** (step // step_size)       (integer division)
+        lr(step) = base_lr * gamma^floor(step / step_size)
 
     This is torch.optim.lr_scheduler.StepLR: after `step` calls of
     scheduler.step(), get_last_lr() returns this value.
