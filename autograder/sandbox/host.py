@@ -225,7 +225,9 @@ def _python() -> str:
 
 
 def _bind_args(runtime: Path, sub: Path, secrets: list[Path]) -> list[str]:
-    args: list[str] = []
+    # Private /proc, /dev and /tmp first: binds below may live under /tmp (a
+    # course cloned there, its .venv) and must be mounted on top, not hidden.
+    args: list[str] = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -260,9 +262,6 @@ def _bind_args(runtime: Path, sub: Path, secrets: list[Path]) -> list[str]:
             if prefix.is_relative_to(secret) and prefix != secret:
                 args += ["--ro-bind", str(prefix), str(prefix)]
     args += [
-        "--proc", "/proc",
-        "--dev", "/dev",
-        "--tmpfs", "/tmp",
         "--ro-bind", str(runtime), "/sandbox/runtime",
         "--bind", str(sub), "/sandbox/sub",
         "--chdir", "/sandbox/sub",
