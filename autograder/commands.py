@@ -232,6 +232,23 @@ def grade(
     return report.results
 
 
+# What a failing check's message says -> a short label for the summary table.
+_KINDS = (  # most telling first; the table shows the first two that apply
+    ("could not be imported", "does not import"),
+    ("could not be graded as it is", "missing files"),
+    ("did not finish within", "time-out"),
+    ("was killed by", "crashed"),
+    ("exited with status", "exited"),
+    ("MemoryError", "memory"),
+    ("could not start another process", "process limit"),
+    ("output limit was reached", "output flood"),
+    ("not allowed in this assignment", "forbidden import"),
+    ("contains NaN", "NaN"),
+    ("wrong shape", "wrong shape"),
+    ("has no '", "missing function"),
+)
+
+
 def _notes(result: SubmissionResult) -> str:
     notes = []
     if result.status != "graded":
@@ -239,19 +256,9 @@ def _notes(result: SubmissionResult) -> str:
     kinds = {t.diagnosis for t in result.tests if t.diagnosis}
     if kinds:
         notes.append("mistakes: " + ", ".join(sorted(kinds)))
-    first = next((t.output for t in result.tests if t.status != "passed"), "")
-    for needle, label in (
-        ("could not be imported", "does not import"),
-        ("could not be graded as it is", "missing files"),
-        ("did not finish within", "time-out"),
-        ("was killed by", "crashed"),
-        ("exited with status", "exited"),
-        ("MemoryError", "memory"),
-        ("not allowed in this assignment", "forbidden import"),
-    ):
-        if needle in first:
-            notes.append(label)
-            break
+    outputs = "\n".join(t.output for t in result.tests if t.status != "passed")
+    labels = [label for needle, label in _KINDS if needle in outputs]
+    notes.extend(labels[:2])
     if result.extra.get("integrity_notes"):
         notes.append(f"{len(result.extra['integrity_notes'])} integrity note(s)")
     if result.late_days:
