@@ -6,7 +6,6 @@ Students: `dlcourse check ID`. Instructors: `dlcourse grade ID SUBMISSIONS --out
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -186,10 +185,6 @@ def _register_quiz() -> None:
 
 
 _register_quiz()
-
-
-def _json_dump(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 if __name__ == "__main__":

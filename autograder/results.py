@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +237,3 @@ def write_grades_csv(path: Path, results: Iterable[SubmissionResult]) -> Path:
             )
     os.replace(tmp, path)
     return path
-
-
-def as_dict(result: CheckResult) -> dict[str, Any]:
-    return asdict(result)

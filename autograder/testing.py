@@ -96,7 +96,6 @@ class SubmissionSpec:
     import_timeout_s: float = 15.0
     limits: Limits = Limits()
     secrets: tuple[Path, ...] = ()
-    preload: tuple[str, ...] = ()
 
 
 class Submission:
@@ -184,8 +183,6 @@ class Submission:
         self.names = self.worker.request(
             {"op": "import", "modules": list(self.spec.modules)}, self.spec.import_timeout_s
         )
-        for module in self.spec.preload:
-            self.worker.request({"op": "preload", "module": module}, self.spec.import_timeout_s)
 
     def _request(self, payload: dict[str, Any], what: str) -> Any:
         self._ensure()

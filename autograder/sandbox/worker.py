@@ -170,9 +170,6 @@ def _handle(request: dict[str, Any]) -> Any:
         for ident in request["handles"]:
             _objects.pop(ident, None)
         return None
-    if op == "preload":  # heavy libraries the checks need (e.g. torch), once per worker
-        importlib.import_module(request["module"])
-        return None
     if op == "ping":
         return {"pid": os.getpid(), "python": sys.version.split()[0]}
     raise ValueError(f"unknown op {op!r}")
