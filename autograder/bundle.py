@@ -10,7 +10,6 @@ and says so.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 from autograder import paths
@@ -53,13 +52,10 @@ def record_public_answers(course: Course, assignment: str, target: Path) -> tupl
     spec = course.assignment(assignment)
     oracle = Oracle(assignment, mode="record", module=spec.module_stems[0])
     staged = stage("reference", course.root / "solutions" / assignment, spec)
-    tmp = Path(tempfile.mkdtemp(prefix="dlcourse-record-"))
-    try:
-        for name, data in staged.files.items():
-            (tmp / name).write_bytes(data)
-        results, _, log = run_checks(course, spec, tmp, seed=0, include_hidden=False, oracle=oracle)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with staged.materialised() as folder:
+        results, _, log = run_checks(
+            course, spec, folder, seed=0, include_hidden=False, oracle=oracle
+        )
     failed = [r for r in results if r.status != "passed"]
     if failed or not results:
         details = "; ".join(f"{r.name}: {r.output[:200]}" for r in failed) or log[-500:]

@@ -62,6 +62,17 @@ class StagedSubmission:
     timestamp: datetime | None = None
     source: str = ""
 
+    @contextlib.contextmanager
+    def materialised(self) -> Iterator[Path]:
+        """A temporary folder holding the submission's files (removed afterwards)."""
+        folder = Path(tempfile.mkdtemp(prefix="dlcourse-sub-"))
+        try:
+            for name, data in self.files.items():
+                (folder / name).write_bytes(data)
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     @property
     def sha256(self) -> str:
         digest = hashlib.sha256()
@@ -342,31 +353,26 @@ def grade_submission(
         assignment=assignment.id,
         student=staged.student,
         seed=seed,
-        isolation=describe(assignment.torch),
+        isolation=describe(),
         submission_sha256=staged.sha256,
     )
     notes = integrity_notes(staged, assignment)
-    tmp = Path(tempfile.mkdtemp(prefix="dlcourse-sub-"))
-    try:
-        for name, data in staged.files.items():
-            (tmp / name).write_bytes(data)
-        problem = "; ".join(staged.problems)
-        if problem:
-            problem = f"your submission could not be graded as it is: {problem}"
+    problem = "; ".join(staged.problems)
+    if problem:
+        problem = f"your submission could not be graded as it is: {problem}"
+    with staged.materialised() as folder:
         tests, code, log = run_checks(
             course,
             assignment,
-            tmp,
+            folder,
             seed=seed,
             include_hidden=include_hidden,
             import_problem=problem,
         )
-        result.tests = tests
-        if code not in (0, 1) or not tests:
-            result.status = "error"
-            result.output = f"the checks did not run (pytest exit {code}):\n{log[-3000:]}"
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    result.tests = tests
+    if code not in (0, 1) or not tests:
+        result.status = "error"
+        result.output = f"the checks did not run (pytest exit {code}):\n{log[-3000:]}"
     result.late_days = late_days(staged.timestamp, assignment)
     result.penalty = course.late_policy.penalty(result.late_days)
     result.execution_time = time.perf_counter() - started

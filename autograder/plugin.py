@@ -72,7 +72,6 @@ class GradingContext:
     include_hidden: bool
     timeout_s: float
     results: list[CheckResult] = field(default_factory=list)
-    collected: int = 0
 
 
 class GraderPlugin:
@@ -111,7 +110,6 @@ class GraderPlugin:
         if drop:
             config.hook.pytest_deselected(items=drop)
         items[:] = keep
-        self.ctx.collected = len(keep)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         marker = item.get_closest_marker("timeout_s")

@@ -10,6 +10,7 @@ can be uploaded as it is.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
@@ -209,31 +210,29 @@ def write_grades_csv(path: Path, results: Iterable[SubmissionResult]) -> Path:
         for task in result.task_scores():
             if task not in tasks:
                 tasks.append(task)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_FIELDS + [f"task:{t}" for t in tasks])
+    for r in rows:
+        percent = 100.0 * r.score / r.max_score if r.max_score else 0.0
+        scores = r.task_scores()
+        writer.writerow(
+            [
+                r.student,
+                r.assignment,
+                f"{r.score:g}",
+                f"{r.max_score:g}",
+                f"{percent:.1f}",
+                f"{r.raw_score:g}",
+                r.late_days,
+                f"{r.penalty:g}",
+                r.status,
+                r.seed,
+                r.isolation,
+                r.submission_sha256,
+            ]
+            + [f"{scores[t][0]:g}" if t in scores else "" for t in tasks]
+        )
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_FIELDS + [f"task:{t}" for t in tasks])
-        for r in rows:
-            percent = 100.0 * r.score / r.max_score if r.max_score else 0.0
-            scores = r.task_scores()
-            writer.writerow(
-                [
-                    r.student,
-                    r.assignment,
-                    f"{r.score:g}",
-                    f"{r.max_score:g}",
-                    f"{percent:.1f}",
-                    f"{r.raw_score:g}",
-                    r.late_days,
-                    f"{r.penalty:g}",
-                    r.status,
-                    r.seed,
-                    r.isolation,
-                    r.submission_sha256,
-                ]
-                + [f"{scores[t][0]:g}" if t in scores else "" for t in tasks]
-            )
-    os.replace(tmp, path)
+    atomic_write_text(path, buffer.getvalue())
     return path

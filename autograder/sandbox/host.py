@@ -198,7 +198,7 @@ def _user_task_count(uid: int) -> int:
     return count
 
 
-def describe(torch: bool = False) -> str:
+def describe() -> str:
     """One line saying which isolation the workers get on this machine."""
     parts = []
     if bwrap_path():
