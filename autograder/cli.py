@@ -176,6 +176,36 @@ def release_command(assignments: tuple[str, ...], out: Path | None, check_only: 
     sys.exit(release(list(assignments), out=out, check_only=check_only))
 
 
+@main.group("export")
+def export_group() -> None:
+    """Export an assignment's autograder to another platform (Gradescope)."""
+
+
+@export_group.command("gradescope")
+@click.argument("assignment")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--torch-index-url",
+    default="",
+    metavar="URL",
+    help="Package index of the CPU-only torch wheels for setup.sh (torch assignments).",
+)
+def export_gradescope_command(assignment: str, out: Path, torch_index_url: str) -> None:
+    """Write Gradescope's autograder zip for ASSIGNMENT (setup.sh, run_autograder).
+
+    The zip holds the reference solution and the hidden checks: it is the
+    instructor's, never give it to students.
+    """
+    from autograder.export.gradescope import export_gradescope
+
+    done = export_gradescope(assignment, out=out, torch_index_url=torch_index_url)
+    click.echo(
+        f"Wrote {done.path} ({len(done.files)} files): setup.sh and run_autograder for "
+        f"{assignment}{' (installs torch)' if done.torch else ''}. Upload it as the "
+        "autograder of a Gradescope programming assignment; it holds the solutions."
+    )
+
+
 def _register_quiz() -> None:
     try:
         from autograder.quiz.cli import quiz
