@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.notebook_lang import language_versions
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
@@ -135,7 +137,11 @@ def plan_assignment(solutions_root: Path, assignment: str) -> ReleasePlan:
             text = clear_solutions(path.read_text(encoding="utf-8"), name, assignment)
             data = text.encode("utf-8")
         elif path.suffix == ".ipynb":
-            data = clear_notebook(path.read_text(encoding="utf-8"), name, assignment).encode()
+            # one source notebook, one released notebook per language (notebook_lang)
+            cleared = clear_notebook(path.read_text(encoding="utf-8"), name, assignment)
+            for relpath, text in language_versions(rel.as_posix(), cleared):
+                plan.files.append(GeneratedFile(relpath, text.encode("utf-8")))
+            continue
         else:
             data = path.read_bytes()
         plan.files.append(GeneratedFile(rel.as_posix(), data))
