@@ -23,6 +23,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "convolutionalization": ("convolutionalization", "완전 합성곱화"),
     "conv-backprop": ("backpropagation through a convolution", "합성곱의 역전파"),
     "conv-params": ("parameter counts of conv layers", "합성곱 층의 파라미터 수"),
+    "separable-conv": ("separable, depthwise and grouped convolutions", "분할·깊이별·집단 합성곱"),
     # Generalization and model selection
     "generalization": ("generalization", "일반화"),
     "generalization-gap": ("generalization gap", "일반화 격차"),
@@ -103,6 +104,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "linear-regression": ("linear regression", "선형 회귀"),
     "r-squared": ("R-squared, RSS and RSE", "결정계수·RSS·RSE"),
     "feature-selection": ("subset and stepwise selection", "부분집합·단계적 선택"),
+    "stagewise-selection": ("forward stagewise selection", "전진 단계별(stagewise) 선택"),
     "logistic-regression": ("logistic regression", "로지스틱 회귀"),
     "ridge": ("ridge regression", "릿지 회귀"),
     "lasso": ("lasso regression", "라쏘 회귀"),
