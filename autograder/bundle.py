@@ -46,11 +46,11 @@ class LeakError(RuntimeError):
 
 def record_public_answers(course: Course, assignment: str, target: Path) -> tuple[int, int]:
     """Run the public checks on the reference in record mode; save the answers to `target`."""
+    from autograder.checkkit import RecordingOracle
     from autograder.grading import run_checks, stage
-    from autograder.testing import Oracle
 
     spec = course.assignment(assignment)
-    oracle = Oracle(assignment, mode="record", module=spec.module_stems[0])
+    oracle = RecordingOracle(assignment, module=spec.module_stems[0])
     staged = stage("reference", course.root / "solutions" / assignment, spec)
     with staged.materialised() as folder:
         results, _, log = run_checks(

@@ -235,18 +235,17 @@ def default_seed(assignment: str, student: str) -> int:
 
 
 def _oracle(course: Course, assignment: Assignment, public_only: bool) -> Any:
-    from autograder.testing import Oracle
+    from autograder.checkkit import LiveOracle, ReplayOracle
 
     if paths.has_solutions(assignment.id, course.root):
-        return Oracle(assignment.id, mode="live", module=assignment.module_stems[0])
+        return LiveOracle(assignment.id, module=assignment.module_stems[0])
     if not public_only:
         raise SubmissionError(
             f"hidden checks of {assignment.id} need the reference solution (solutions/{assignment.id})"
         )
-    return Oracle(
+    return ReplayOracle(
         assignment.id,
-        mode="replay",
-        store=paths.checks_dir(assignment.id) / ORACLE_FILE,
+        paths.checks_dir(assignment.id) / ORACLE_FILE,
         module=assignment.module_stems[0],
     )
 
@@ -290,7 +289,8 @@ def run_checks(
     import pytest
 
     from autograder.plugin import GraderPlugin, GradingContext
-    from autograder.testing import ImportFailed, Submission, SubmissionSpec
+    from autograder.sandbox.errors import ImportFailed
+    from autograder.sandbox.submission import Submission, SubmissionSpec
 
     spec = SubmissionSpec(
         folder=folder,

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from autograder.checkkit import CheckFailure, Oracle, OracleMissing
 from autograder.results import GRADESCOPE_VISIBILITY, CheckResult
-from autograder.sandbox.host import StudentError, WorkerError
-from autograder.testing import CheckFailure, Oracle, OracleMissing, Submission
+from autograder.sandbox.errors import StudentError, WorkerError
+from autograder.sandbox.submission import Submission
 
 PUBLIC_SEED = 20260101
 MARKERS = (

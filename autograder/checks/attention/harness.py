@@ -8,7 +8,7 @@ functions and hand back what came out.
 
 import numpy as np
 
-from autograder.testing import (
+from autograder.checkkit import (
     CheckFailure,
     OracleMissing,
     compare,

@@ -1,6 +1,6 @@
 """Known mistakes of the attention assignment, as edits of solutions/attention/attention.py."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 MISTAKES = [
     Mistake(

@@ -7,6 +7,7 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
+from autograder.checkkit import CheckFailure, check_backward, check_backward_numeric, check_forward
 from autograder.checks.attention.harness import (
     check_function,
     check_inputs_kept,
@@ -17,7 +18,6 @@ from autograder.checks.attention.harness import (
     mha_params,
     sdpa_and_inputs,
 )
-from autograder.testing import CheckFailure, check_backward, check_backward_numeric, check_forward
 
 # (leading axes, Lq, Lk, d, dv, mask kind): no batch axes, one query, wide heads,
 # key-padding masks that broadcast over the queries, causal masks with Lq < Lk.

@@ -7,13 +7,13 @@ on other shapes, masks and random inputs.
 import numpy as np
 import pytest
 
+from autograder.checkkit import check_backward, check_backward_numeric, check_forward
 from autograder.checks.attention.harness import (
     check_function,
     check_mha_backward,
     make_mask,
     mha_params,
 )
-from autograder.testing import check_backward, check_backward_numeric, check_forward
 
 # (leading axes, Lq, Lk, d, dv, mask kind)
 SDPA_CASES = {

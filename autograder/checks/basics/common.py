@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.testing import CheckFailure, compare_all, describe_call
+from autograder.checkkit import CheckFailure, compare_all, describe_call
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu")
 QUANTILE_LEVELS = np.arange(1, 1000) / 1000

@@ -1,6 +1,6 @@
 """Known mistakes of the basics assignment, as edits of solutions/basics/basics.py."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 MISTAKES = [
     Mistake(

@@ -7,6 +7,13 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
+from autograder.checkkit import (
+    CheckFailure,
+    check_backward,
+    check_backward_numeric,
+    check_forward,
+    describe_call,
+)
 from autograder.checks.basics.common import (
     ACTIVATIONS,
     _init_sample,
@@ -17,13 +24,6 @@ from autograder.checks.basics.common import (
     check_keeps_inputs,
     check_numerical_gradient,
     compare_loss,
-)
-from autograder.testing import (
-    CheckFailure,
-    check_backward,
-    check_backward_numeric,
-    check_forward,
-    describe_call,
 )
 
 # (x shape, M): a single example, a single output, five axes, a wide layer

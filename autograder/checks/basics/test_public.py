@@ -6,6 +6,7 @@ other shapes, options and random inputs.
 
 import pytest
 
+from autograder.checkkit import check_backward, check_backward_numeric, check_forward
 from autograder.checks.basics.common import (
     ACTIVATIONS,
     activation_input,
@@ -14,7 +15,6 @@ from autograder.checks.basics.common import (
     check_numerical_gradient,
     compare_loss,
 )
-from autograder.testing import check_backward, check_backward_numeric, check_forward
 
 # (x shape, M)
 AFFINE_CASES = {"2d": ((4, 5), 3), "4d": ((3, 2, 2, 3), 4)}

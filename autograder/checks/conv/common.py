@@ -5,7 +5,7 @@ Each function checks one case; the test modules choose the cases and points.
 
 import pytest
 
-from autograder.testing import check_backward, check_backward_numeric, check_forward
+from autograder.checkkit import check_backward, check_backward_numeric, check_forward
 
 
 def output_size(size, kernel, stride, pad, dilation):

@@ -1,6 +1,6 @@
 """Known mistakes of the conv assignment (private: never shipped to students)."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 MISTAKES = [
     Mistake(

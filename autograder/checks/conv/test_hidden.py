@@ -7,6 +7,7 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
+from autograder.checkkit import CheckFailure
 from autograder.checks.conv.common import (
     conv_backward_case,
     conv_backward_numeric_case,
@@ -15,7 +16,6 @@ from autograder.checks.conv.common import (
     pool_forward_case,
     pool_kinds,
 )
-from autograder.testing import CheckFailure
 
 # (x shape, w shape, stride, pad, dilation): odd sizes, non-square kernels,
 # strides that skip pixels, pads larger than the kernel's reach, 1x1 kernels.

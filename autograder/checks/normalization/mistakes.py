@@ -1,6 +1,6 @@
 """Known mistakes of the normalization assignment, as edits of the reference."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 _BN_NORMALISE = "        std = np.sqrt(var + eps)\n        xhat = xc / std\n"
 _BN_RUNNING_MEAN = "running_mean = (1 - momentum) * running_mean + momentum * mu"

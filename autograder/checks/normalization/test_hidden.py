@@ -7,19 +7,19 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
+from autograder.checkkit import (
+    CheckFailure,
+    check_backward,
+    check_backward_numeric,
+    check_forward,
+    compare_all,
+)
 from autograder.checks.normalization.test_public import (
     affine,
     bn_inputs,
     bn_state,
     check_state,
     spatial_bn_state,
-)
-from autograder.testing import (
-    CheckFailure,
-    check_backward,
-    check_backward_numeric,
-    check_forward,
-    compare_all,
 )
 
 # (shape, momentum, eps, data scale): the smallest batch torch accepts, wide

@@ -6,7 +6,7 @@ tasks on other shapes, options and random inputs.
 
 import pytest
 
-from autograder.testing import check_backward, check_backward_numeric, check_forward, compare_all
+from autograder.checkkit import check_backward, check_backward_numeric, check_forward, compare_all
 
 STATE = ("out", "running_mean", "running_var")
 

@@ -8,7 +8,7 @@ generators and `check_*` helpers run in the grader.
 
 import numpy as np
 
-from autograder.testing import CheckFailure, compare, compare_all, describe_value
+from autograder.checkkit import CheckFailure, compare, compare_all, describe_value
 
 # ---------------------------------------------------------------------------
 # Harness functions (self-contained: they are shipped to the worker as source)

@@ -1,6 +1,6 @@
 """Known mistakes of the optim assignment, as edits of solutions/optim/optim.py."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 MISTAKES = [
     # --- SGD.step ---------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.testing import CheckFailure, compare_all, describe_call
+from autograder.checkkit import CheckFailure, compare_all, describe_call
 
 ORACLE_SEED = 0
 

@@ -1,6 +1,6 @@
 """Known mistakes of the regularization assignment, as edits of its reference."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 MISTAKES = [
     Mistake(

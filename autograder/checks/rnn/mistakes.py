@@ -1,6 +1,6 @@
 """Known mistakes of the rnn assignment, as edits of the reference."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 _RNN_BACK_STEP = "step = rnn_step_backward(dh[:, t] + dprev_h, step_caches[t])"
 _LSTM_BACK_STEP = "step = lstm_step_backward(dh[:, t] + dprev_h, dprev_c, step_caches[t])"

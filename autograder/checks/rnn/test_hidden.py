@@ -7,18 +7,18 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
+from autograder.checkkit import (
+    CheckFailure,
+    check_backward,
+    check_backward_numeric,
+    check_forward,
+)
 from autograder.checks.rnn.test_public import (
     LSTM_STEP_GRADS,
     SEQ_GRADS,
     STEP_GRADS,
     check_lstm_step_backward,
     weights,
-)
-from autograder.testing import (
-    CheckFailure,
-    check_backward,
-    check_backward_numeric,
-    check_forward,
 )
 
 # step cases: (N, D, H, weight scale); a scale of 5 saturates most gates

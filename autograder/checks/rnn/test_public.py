@@ -6,7 +6,7 @@ other shapes, sequence lengths and random scales.
 
 import pytest
 
-from autograder.testing import check_backward, check_backward_numeric, check_forward, compare_all
+from autograder.checkkit import check_backward, check_backward_numeric, check_forward, compare_all
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 STEP_GRADS = ("dx", "dprev_h", "dWx", "dWh", "db")

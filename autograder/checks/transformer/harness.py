@@ -17,7 +17,7 @@ import ast
 
 import numpy as np
 
-from autograder.testing import CheckFailure, compare, compare_all
+from autograder.checkkit import CheckFailure, compare, compare_all
 
 FORBIDDEN_ATTRIBUTES = {
     "scaled_dot_product_attention",

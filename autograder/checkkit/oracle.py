@@ -1,0 +1,260 @@
+"""Expected values from the reference solution: live, recording or replaying.
+
+- `LiveOracle`: the reference (and its mutants, for diagnoses) run in the
+  grader's process;
+- `RecordingOracle`: like live, and every answer is kept so `save()` can write
+  the public fixtures that the student bundle replays;
+- `ReplayOracle`: answers come from those fixtures (no solution code present).
+
+Checks only see the `Oracle` interface (the `oracle` fixture): `call`,
+`forward`, `backward`, `run`, `mistakes`, `candidates`, `lazy`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.sandbox import wire
+
+# Reference answers shared by every submission graded in this process: the
+# public checks (and hidden ones under a common --seed) ask the same questions.
+_SHARED_ANSWERS: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_SHARED_LIMIT = 20_000
+
+
+class OracleMissing(RuntimeError):
+    """Replay met a call that was not recorded (public fixtures out of date)."""
+
+
+class LazyCandidates(Mapping[str, tuple[str, Any]]):
+    """Known-mistake outputs computed on first use; mutants that fail are left out."""
+
+    def __init__(self, thunks: Mapping[str, tuple[str, Callable[[], Any]]]) -> None:
+        self._thunks = dict(thunks)
+        self._values: dict[str, tuple[str, Any]] | None = None
+
+    def _load(self) -> dict[str, tuple[str, Any]]:
+        if self._values is None:
+            values: dict[str, tuple[str, Any]] = {}
+            for name, (message, thunk) in self._thunks.items():
+                try:
+                    values[name] = (message, thunk())
+                except OracleMissing:
+                    raise
+                except Exception:  # noqa: BLE001 - a mutant may fail on some inputs
+                    continue
+            self._values = values
+        return self._values
+
+    def __getitem__(self, name: str) -> tuple[str, Any]:
+        return self._load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def _copy(value: Any) -> Any:
+    """Deep-copy arrays so a reference that (wrongly) edits its inputs cannot leak state."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def forward_outputs(module: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """A forward's outputs without its cache (one output: the output itself)."""
+    result = getattr(module, name)(*args, **kwargs)
+    outputs = result[:-1]
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+def forward_backward(
+    module: Any, forward: str, backward: str, args: list[Any], kwargs: dict[str, Any], dout: Any
+) -> Any:
+    """`backward(dout, cache)` with the cache of `forward(*args, **kwargs)`."""
+    cache = getattr(module, forward)(*args, **kwargs)[-1]
+    return getattr(module, backward)(dout, cache)
+
+
+def answer_key(fn: Callable[..., Any] | str, args: Sequence[Any], kwargs: Mapping[str, Any],
+               mistake: str | None) -> tuple[str, str]:  # fmt: skip
+    """(function name, canonical key) under which an answer is shared and recorded."""
+    name = fn if isinstance(fn, str) else fn.__name__
+    return name, wire.canonical_key(["run", name, mistake, list(args), dict(kwargs)])
+
+
+class Oracle:
+    """What every oracle offers checks; subclasses say where answers come from."""
+
+    #: evaluate known-mistake candidates at once (the recorder must store them)
+    eager = False
+
+    def __init__(self, assignment: str, *, module: str | None = None) -> None:
+        self.assignment = assignment
+        self.module = module or assignment
+        self.mistake_index: dict[str, list[list[str]]] = {}
+
+    def run(
+        self, fn: Callable[..., Any] | str, *args: Any, mistake: str | None = None, **kwargs: Any
+    ) -> Any:
+        """`fn(reference_module, *args, **kwargs)`; `mistake` runs it on that mutant."""
+        raise NotImplementedError
+
+    def call(self, name: str, *args: Any, mistake: str | None = None, **kwargs: Any) -> Any:
+        """The reference function `name` called with these arguments."""
+        return self.run(name, *args, mistake=mistake, **kwargs)
+
+    def forward(self, name: str, *args: Any, mistake: str | None = None, **kwargs: Any) -> Any:
+        """A forward function's outputs without its cache (one output: the output itself)."""
+        return self.run(forward_outputs, name, *args, mistake=mistake, **kwargs)
+
+    def backward(
+        self,
+        forward: str,
+        backward: str,
+        args: Sequence[Any],
+        dout: Any,
+        *,
+        kwargs: Mapping[str, Any] | None = None,
+        mistake: str | None = None,
+    ) -> Any:
+        """The reference backward: run `forward(*args, **kwargs)`, then `backward(dout, cache)`."""
+        return self.run(
+            forward_backward,
+            forward,
+            backward,
+            list(args),
+            dict(kwargs or {}),
+            dout,
+            mistake=mistake,
+        )
+
+    def mistakes(self, task: str) -> list[tuple[str, str]]:
+        return [(name, message) for name, message in self.mistake_index.get(task, [])]
+
+    def candidates(
+        self, task: str, fn: Callable[..., Any] | str, *args: Any, **kwargs: Any
+    ) -> Mapping[str, tuple[str, Any]]:
+        """What each known mistake of `task` would return for this call: {name: (message, value)}.
+
+        Evaluated only when a comparison fails (a correct submission costs no
+        mutant runs); when recording, at once, so the bundle can replay them.
+        """
+        return self.lazy(
+            {
+                name: (message, partial(self.run, fn, *args, mistake=name, **kwargs))
+                for name, message in self.mistakes(task)
+            }
+        )
+
+    def lazy(
+        self, thunks: Mapping[str, tuple[str, Callable[[], Any]]]
+    ) -> Mapping[str, tuple[str, Any]]:
+        """{name: (message, thunk)} -> a mapping of (message, value), evaluated on first use."""
+        candidates = LazyCandidates(thunks)
+        if self.eager:
+            len(candidates)  # evaluate now
+        return candidates
+
+
+class LiveOracle(Oracle):
+    """The reference solution and its mutants, run in the grader's process."""
+
+    def __init__(self, assignment: str, *, module: str | None = None) -> None:
+        super().__init__(assignment, module=module)
+        self._mistakes = self._load_mistakes()
+        for m in self._mistakes.values():
+            self.mistake_index.setdefault(m.task, []).append([m.name, m.message])
+
+    def _load_mistakes(self) -> dict[str, Any]:
+        try:
+            module = importlib.import_module(f"autograder.checks.{self.assignment}.mistakes")
+        except ModuleNotFoundError:
+            return {}
+        return {m.name: m for m in getattr(module, "MISTAKES", [])}
+
+    def _module(self, mistake: str | None) -> Any:
+        from autograder.checkkit.mutants import load_mutant
+        from autograder.paths import load_reference
+
+        if mistake is None:
+            return load_reference(self.assignment, self.module)
+        return load_mutant(self.assignment, self._mistakes[mistake])
+
+    def run(
+        self, fn: Callable[..., Any] | str, *args: Any, mistake: str | None = None, **kwargs: Any
+    ) -> Any:
+        _, key = answer_key(fn, args, kwargs, mistake)
+        shared_key = (self.assignment, key)
+        if shared_key in _SHARED_ANSWERS:
+            return _copy(_SHARED_ANSWERS[shared_key])
+        module = self._module(mistake)
+        if isinstance(fn, str):
+            value = getattr(module, fn)(*_copy(args), **_copy(kwargs))
+        else:
+            value = fn(module, *_copy(args), **_copy(kwargs))
+        _SHARED_ANSWERS[shared_key] = _copy(value)
+        if len(_SHARED_ANSWERS) > _SHARED_LIMIT:
+            _SHARED_ANSWERS.popitem(last=False)
+        return value
+
+
+class RecordingOracle(LiveOracle):
+    """A live oracle that keeps every answer, for the student bundle's replay."""
+
+    eager = True
+
+    def __init__(self, assignment: str, *, module: str | None = None) -> None:
+        super().__init__(assignment, module=module)
+        self.answers: dict[str, Any] = {}
+
+    def run(
+        self, fn: Callable[..., Any] | str, *args: Any, mistake: str | None = None, **kwargs: Any
+    ) -> Any:
+        value = super().run(fn, *args, mistake=mistake, **kwargs)
+        _, key = answer_key(fn, args, kwargs, mistake)
+        if key not in self.answers:
+            wire.dumps(value)  # fail loudly now if the answer cannot be stored
+            self.answers[key] = _copy(value)
+        return value
+
+    def save(self, path: Path) -> None:
+        path.write_bytes(wire.dumps({"answers": self.answers, "mistakes": self.mistake_index}))
+
+
+class ReplayOracle(Oracle):
+    """Answers recorded by a `RecordingOracle` (the student bundle has no solutions)."""
+
+    def __init__(self, assignment: str, store: Path, *, module: str | None = None) -> None:
+        super().__init__(assignment, module=module)
+        if not store.is_file():
+            raise OracleMissing(f"no recorded answers for {assignment} (expected {store})")
+        data = wire.loads(store.read_bytes())
+        self.answers: dict[str, Any] = data["answers"]
+        self.mistake_index = data["mistakes"]
+
+    def run(
+        self, fn: Callable[..., Any] | str, *args: Any, mistake: str | None = None, **kwargs: Any
+    ) -> Any:
+        name, key = answer_key(fn, args, kwargs, mistake)
+        if key not in self.answers:
+            raise OracleMissing(
+                f"no recorded answer for {name}: the public fixtures are out of date "
+                "(ask your instructor to re-release the assignment)"
+            )
+        return self.answers[key]

@@ -1,0 +1,56 @@
+"""What can go wrong on the worker's side, as exceptions with a `kind`.
+
+The `kind` is the failure's structured name; it travels with the check's
+result to the grade table (see `autograder.results.FAILURE_KINDS`), so nothing
+downstream has to read it back out of the message.
+"""
+
+from __future__ import annotations
+
+
+class WorkerError(RuntimeError):
+    """Base of everything that went wrong on the worker's side."""
+
+    kind = "worker"
+
+    def __init__(self, message: str = "", *, kind: str | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+
+
+class StudentError(WorkerError):
+    """The student's code raised an exception (reported with their frames)."""
+
+    kind = "exception"
+
+    def __init__(
+        self, type_name: str, message: str, where: list[str], *, kind: str | None = None
+    ) -> None:
+        self.type_name = type_name
+        self.message = message
+        self.where = where
+        text = f"{type_name}: {message}"
+        if where:
+            text += "\n  " + "\n  ".join(where)
+        super().__init__(text, kind=kind)
+
+
+class WorkerTimeout(WorkerError):
+    kind = "timeout"
+
+
+class WorkerCrashed(WorkerError):
+    kind = "crash"
+
+
+class ProtocolError(WorkerError):
+    """The worker answered with something that is not a valid reply."""
+
+    kind = "protocol"
+
+
+class ImportFailed(WorkerError):
+    """The submission could not be imported (or not even staged)."""
+
+    kind = "import"

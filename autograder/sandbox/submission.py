@@ -1,0 +1,267 @@
+"""The student's module(s) as the grader sees them: reachable only through the worker.
+
+`Submission` is the proxy a check holds (the `sub` fixture): each call is
+described, marshalled to the sandboxed worker, timed against the check's
+budget and its answer decoded and validated. It belongs to the sandbox side
+of the trust boundary and imports nothing of the grader but the sandbox.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.sandbox import wire
+from autograder.sandbox.errors import (
+    ImportFailed,
+    StudentError,
+    WorkerCrashed,
+    WorkerError,
+    WorkerTimeout,
+)
+from autograder.sandbox.host import Limits, Worker
+
+Handle = wire.Handle
+MAX_RESTARTS = 8
+
+
+# ---------------------------------------------------------------------------
+# Describing values and calls
+# ---------------------------------------------------------------------------
+def describe_value(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array{tuple(value.shape)} {value.dtype}"
+    if isinstance(value, Handle):
+        return "cache"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(describe_value(v) for v in value[:4])
+        more = ", ..." if len(value) > 4 else ""
+        return f"[{inner}{more}]" if isinstance(value, list) else f"({inner}{more})"
+    if isinstance(value, dict):
+        keys = ", ".join(f"{k}: {describe_value(v)}" for k, v in list(value.items())[:8])
+        return "{" + keys + "}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def describe_call(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
+    parts = [describe_value(a) for a in args]
+    parts += [f"{k}={describe_value(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+# ---------------------------------------------------------------------------
+# The student's side
+# ---------------------------------------------------------------------------
+@dataclass
+class SubmissionSpec:
+    folder: Path
+    modules: tuple[str, ...]
+    forbidden: tuple[str, ...] = ()
+    timeout_s: float = 10.0
+    import_timeout_s: float = 15.0
+    limits: Limits = Limits()
+    secrets: tuple[Path, ...] = ()
+
+
+class Submission:
+    """The student's module(s), reachable only through the sandboxed worker."""
+
+    def __init__(self, spec: SubmissionSpec) -> None:
+        self.spec = spec
+        self.main = spec.modules[0]
+        self.worker = Worker(
+            spec.folder, limits=spec.limits, forbidden=spec.forbidden, secrets=spec.secrets
+        )
+        self.import_error: WorkerError | None = None
+        self.names: dict[str, list[str]] = {}
+        self._defined: set[str] = set()
+        self._deadline = float("inf")
+        self._budget = spec.timeout_s
+        self.last_call = ""
+        self.crashes = 0
+        self.timed_out: set[str] = set()
+        self.spent = 0.0
+        self.total_budget = max(60.0, 8 * spec.timeout_s)
+
+    # -- per-check budget (set by the plugin) -------------------------------
+    def begin_check(self, timeout_s: float | None = None) -> None:
+        self._budget = timeout_s or self.spec.timeout_s
+        self._deadline = time.monotonic() + self._budget
+        self.last_call = ""
+        self._out_mark = self._output_size()
+
+    def _output_size(self) -> int:
+        try:
+            return self.worker.stdout_path.stat().st_size
+        except (AttributeError, OSError):
+            return 0
+
+    def new_output(self, limit: int = 1200) -> str:
+        """What the student's code printed during the current check (truncated)."""
+        if not self.worker.alive and self.worker.tmp is None:
+            return ""
+        try:
+            with open(self.worker.stdout_path, "rb") as handle:
+                handle.seek(getattr(self, "_out_mark", 0))
+                data = handle.read(limit + 1)
+        except (AttributeError, OSError):
+            return ""
+        text = data[:limit].decode("utf-8", errors="replace")
+        return text + ("\n...(truncated)" if len(data) > limit else "")
+
+    def close(self) -> None:
+        self.worker.close()
+
+    # -- starting -----------------------------------------------------------
+    def _ensure(self) -> None:
+        if self.import_error is not None:
+            raise self.import_error
+        if self.worker.alive:
+            return
+        if self.crashes >= MAX_RESTARTS:
+            raise WorkerCrashed("the worker crashed too often; the remaining checks were not run")
+        self._defined.clear()
+        try:
+            try:
+                self._start_and_import()
+            except WorkerCrashed:
+                # Once more: a crash at import that is the submission's doing
+                # (os._exit, a segfault) happens again; a passing glitch does not.
+                self._start_and_import()
+        except StudentError as exc:
+            self.import_error = ImportFailed(f"your submission could not be imported: {exc}")
+        except WorkerTimeout:
+            self.import_error = ImportFailed(
+                f"importing your submission did not finish within {self.spec.import_timeout_s:g} s "
+                "(an infinite loop or heavy work at module level?)"
+            )
+        except WorkerCrashed as exc:
+            self.import_error = ImportFailed(f"while importing your submission, {exc}")
+        if self.import_error is not None:
+            self.worker.close()
+            raise self.import_error
+        # the start-up time does not count against the check
+        self._deadline = time.monotonic() + self._budget
+
+    def _start_and_import(self) -> None:
+        self.worker.start()
+        self.names = self.worker.request(
+            {"op": "import", "modules": list(self.spec.modules)}, self.spec.import_timeout_s
+        )
+
+    def _request(self, payload: dict[str, Any], what: str) -> Any:
+        self._ensure()
+        self.last_call = what
+        target = what.split("(")[0]
+        if target in self.timed_out:
+            raise WorkerTimeout(
+                f"{target} did not finish within {self._budget:g} s in an earlier check, "
+                "so it was not run again"
+            )
+        if self.spent >= self.total_budget:
+            raise WorkerTimeout(
+                f"the submission used up its total time budget of {self.total_budget:g} s; "
+                "the remaining checks were not run"
+            )
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise WorkerTimeout(f"{what} did not finish within {self._budget:g} s")
+        started = time.monotonic()
+        try:
+            return self.worker.request(payload, remaining)
+        except WorkerTimeout:
+            self.crashes += 1
+            self.timed_out.add(target)
+            raise WorkerTimeout(
+                f"{what} did not finish within {self._budget:g} s (an infinite loop, or far "
+                "too slow?); the worker was stopped"
+            ) from None
+        except WorkerCrashed:
+            self.crashes += 1
+            raise
+        finally:
+            self.spent += time.monotonic() - started
+
+    # -- calls --------------------------------------------------------------
+    def _attr(self, name: str) -> list[Any]:
+        module, _, attr = name.rpartition(":")
+        return ["attr", module or self.main, attr]
+
+    def has(self, name: str) -> bool:
+        self._ensure()
+        module, _, attr = name.rpartition(":")
+        return attr.split(".")[0] in self.names.get(module or self.main, [])
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a function of the student's module; returns the decoded result."""
+        what = describe_call(name, args, kwargs)
+        payload = {"op": "call", "target": self._attr(name), "args": list(args), "kwargs": kwargs}
+        return self._request(payload, what)
+
+    def forward(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """Call a forward function returning (..., cache); the cache stays in the worker."""
+        what = describe_call(name, args, kwargs)
+        payload = {
+            "op": "call",
+            "target": self._attr(name),
+            "args": list(args),
+            "kwargs": kwargs,
+            "keep": -1,
+        }
+        return self._request(payload, what)
+
+    def new(self, name: str, *args: Any, **kwargs: Any) -> Handle:
+        """Construct an object (e.g. an optimizer); it stays in the worker."""
+        what = describe_call(name, args, kwargs)
+        payload = {
+            "op": "call",
+            "target": self._attr(name),
+            "args": list(args),
+            "kwargs": kwargs,
+            "keep": "all",
+        }
+        return self._request(payload, what)
+
+    def method(self, handle: Handle, name: str, *args: Any, **kwargs: Any) -> Any:
+        what = describe_call(f"obj.{name}", args, kwargs)
+        payload = {
+            "op": "call",
+            "target": ["method", handle, name],
+            "args": list(args),
+            "kwargs": kwargs,
+        }
+        return self._request(payload, what)
+
+    def get(self, handle: Handle) -> Any:
+        return self._request({"op": "get", "handle": handle}, "reading a value back")
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a harness function `fn(module, *args, **kwargs)` inside the worker.
+
+        `fn` must be a top-level function of a checks module that imports what
+        it needs inside its body; it runs next to the student's code (so it must
+        not hold secrets) and its result is validated like any other.
+        """
+        self._ensure()
+        name = fn.__name__
+        if name not in self._defined:
+            source = textwrap.dedent(inspect.getsource(fn))
+            self._request({"op": "define", "name": name, "source": source}, f"setting up {name}")
+            self._defined.add(name)
+        label = f"{name}:{args[0]}" if args and isinstance(args[0], str) else name
+        what = describe_call(label, args, kwargs)
+        payload = {
+            "op": "call",
+            "target": ["harness", name, self.main],
+            "args": list(args),
+            "kwargs": kwargs,
+        }
+        return self._request(payload, what)
