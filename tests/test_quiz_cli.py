@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from test_quiz_engine import SMALL_BANK
+from test_quiz_engine import SMALL_BANK, multi_letters
 
 from autograder.quiz import bank as qbank
 from autograder.quiz.bank import draw_values, expected_number, student_seed, write_student_banks
@@ -50,12 +50,13 @@ def test_list_shows_quizzes_and_progress(course):
 
 def test_take_saves_progress_and_resumes(course, tmp_path):
     """Is an interrupted quiz saved after every answer and resumed at the next question?"""
-    first = run("take", "demo", "--student", "bob", input="B\nA, C\nq\n")
+    keys = multi_letters("bob")
+    first = run("take", "demo", "--student", "bob", input=f"B\n{keys}\nq\n")
     assert first.exit_code == 0
-    assert "Question 1/4" in first.output and "Pick A and C." in first.output
+    assert "Question 1/4" in first.output and "Pick alpha and gamma." in first.output
     assert "Progress saved" in first.output
     saved = json.loads(progress_path(course, "demo", "bob").read_text(encoding="utf-8"))
-    assert saved["answers"] == {"demo-single": "B", "demo-multi": "A, C"} and not saved["finished"]
+    assert saved["answers"] == {"demo-single": "B", "demo-multi": keys} and not saved["finished"]
 
     answers = f"abc\n0.3333\n{_param_answer('bob'):g}\n"
     export = tmp_path / "bob-answers.txt"
@@ -124,7 +125,7 @@ def test_student_edition_takes_and_grades(course, tmp_path):
     assert "correct" not in text and "B is right." not in text
     env = {"DLCOURSE_ROOT": str(bundle)}
     runner = CliRunner()
-    answers = f"B\nA, C\n0.3333\n{_param_answer('lee'):g}\n"
+    answers = f"B\n{multi_letters('lee')}\n0.3333\n{_param_answer('lee'):g}\n"
     export = tmp_path / "lee.txt"
     taken = runner.invoke(
         quiz, ["take", "demo", "--student", "lee", "--export", str(export)], input=answers, env=env

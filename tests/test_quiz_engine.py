@@ -27,6 +27,7 @@ from autograder.quiz.bank import (
     student_seed,
     write_student_banks,
 )
+from autograder.quiz.draw import for_student, letter
 from autograder.quiz.engine import grade_file, grade_files, grade_sheet, judge
 from autograder.results import read_results
 
@@ -38,6 +39,7 @@ SMALL_BANK = textwrap.dedent(
       kind: single
       tags: [conv-2d]
       text: {en: Pick B., ko: B를 고르시오.}
+      shuffle: false
       options:
       - {en: first, ko: 첫째}
       - {en: second, ko: 둘째, correct: true}
@@ -46,12 +48,12 @@ SMALL_BANK = textwrap.dedent(
     - id: demo-multi
       kind: multiple
       tags: [pooling]
-      text: {en: Pick A and C., ko: A와 C를 고르시오.}
+      text: {en: Pick alpha and gamma., ko: alpha와 gamma를 고르시오.}
       options:
       - {text: alpha, correct: true}
       - {text: beta}
       - {text: gamma, correct: true}
-      explanation: {en: A and C., ko: A와 C.}
+      explanation: {en: "{opt:1} and {opt:3} are right.", ko: "{opt:1}, {opt:3}이 맞다."}
     - id: demo-numeric
       kind: numeric
       tags: [stride]
@@ -84,9 +86,10 @@ def demo():
 
 
 def _right_answers(quiz, student):
+    """The right answers of `student`, option letters in their own order."""
     seed = student_seed(student)
     answers = {}
-    for q in quiz.questions:
+    for q in for_student(quiz, seed).questions:
         values = draw_values(q, seed)
         answers[q.id] = correct_indices(q) if q.is_choice else expected_number(q, values)
     return answers
@@ -287,6 +290,12 @@ def test_right_answers_score_full_marks(quizzes):
             )
 
 
+def multi_letters(student: str) -> str:
+    """The letters under which `student` sees alpha and gamma, demo-multi's keys."""
+    q = for_student(parse_bank(SMALL_BANK, "demo"), student_seed(student)).question("demo-multi")
+    return ", ".join(sorted(letter(q.shown_index(i)) for i in (0, 2)))
+
+
 def test_wrong_and_missing_answers_score_zero(demo):
     """Are wrong, out-of-tolerance and missing answers worth 0, with the expected answer shown?"""
     text = "quiz: demo\nstudent: bob\ndemo-single: A\ndemo-multi: A\ndemo-numeric: 0.34\n"
@@ -294,7 +303,7 @@ def test_wrong_and_missing_answers_score_zero(demo):
     assert result.score == 0
     by_task = {t.task: t for t in result.tests}
     assert "expected: B" in by_task["demo-single"].output
-    assert "expected: A, C" in by_task["demo-multi"].output
+    assert f"expected: {multi_letters('bob')}" in by_task["demo-multi"].output
     assert by_task["demo-param"].output.startswith("no answer")
     assert "B is right." in by_task["demo-single"].output
 
@@ -331,7 +340,8 @@ def test_batch_goes_on_past_bad_files(demo, tmp_path):
     """Does a batch grade good files, record bad ones as errors with score 0, and write every result?"""
     good = tmp_path / "good.txt"
     good.write_text(
-        "quiz: demo\nstudent: ann\ndemo-single: B\ndemo-multi: A, C\n", encoding="utf-8"
+        f"quiz: demo\nstudent: ann\ndemo-single: B\ndemo-multi: {multi_letters('ann')}\n",
+        encoding="utf-8",
     )
     bad = tmp_path / "bad.txt"
     bad.write_text(
@@ -439,7 +449,7 @@ def test_keyless_banks_hide_the_keys(student_dir, quizzes):
             entry = entries[q.id]
             assert set(entry) <= {
                 "id", "kind", "tags", "points", "text", "options", "params", "where",
-                "tolerance", "rel_tolerance", "key", "salt", "sealed",
+                "tolerance", "rel_tolerance", "key", "salt", "sealed", "shuffle",
             }  # fmt: skip
             assert q.explanation.en not in text and q.explanation.ko not in text
             if q.is_choice:

@@ -4,7 +4,7 @@ One `name: value` pair per line; `#` starts a comment. A header names the
 format, the quiz and the student; then each answered question has a line
 `question-id: answer`:
 
-    format: dlcourse-quiz-answers/1
+    format: dlcourse-quiz-answers/2
     quiz: convolution
     student: alice
     conv-mlp-vs-conv: B          # single choice: one option letter
@@ -13,6 +13,11 @@ format, the quiz and the student; then each answered question has a line
 
 A question without a line (or with an empty value) is unanswered. Every
 problem of a file is reported at once, each as `FILE:LINE: message`.
+
+Option letters name the options in the student's own order (the order of
+`quiz take` and `quiz paper` for that student id). Files that say
+`format: dlcourse-quiz-answers/1`, written before options were shuffled, are
+read in the bank's order.
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ from pathlib import Path
 
 from autograder.quiz.bank import LANGS, Question, Quiz, format_number
 
-FORMAT = "dlcourse-quiz-answers/1"
+FORMAT = "dlcourse-quiz-answers/2"
+# The first format: letters in the bank's order (before per-student shuffling).
+BANK_ORDER_FORMAT = "dlcourse-quiz-answers/1"
+FORMATS = (FORMAT, BANK_ORDER_FORMAT)
 HEADER_KEYS = ("format", "quiz", "student", "seed", "lang")
 _LINE_RE = re.compile(r"^([^:\s]+)\s*:(.*)$")
 _STUDENT_RE = re.compile(r"^[^\W][\w.@+-]{0,127}$")
@@ -63,6 +71,7 @@ class AnswerSheet:
     seed: int | None = None
     lang: str = "en"
     path: str = ""
+    bank_order: bool = False  # letters in the bank's order (format /1), not the student's
 
 
 def valid_student(student: str) -> bool:
@@ -161,8 +170,9 @@ def parse_answer_text(text: str, quiz: Quiz, path: str = "<answers>") -> AnswerS
             problems.append((number, str(exc)))
 
     fmt = header.get("format")
-    if fmt is not None and fmt[0] != FORMAT:
+    if fmt is not None and fmt[0] not in FORMATS:
         problems.append((fmt[1], f"unknown format {fmt[0]!r} (expected {FORMAT})"))
+    sheet.bank_order = fmt is not None and fmt[0] == BANK_ORDER_FORMAT
     quiz_line = header.get("quiz")
     if quiz_line is None:
         problems.append((0, f"no 'quiz: {quiz.id}' line: is this a dlcourse answer file?"))
@@ -222,7 +232,10 @@ def render_answer_file(
     seed: int | None = None,
     lang: str = "en",
 ) -> str:
-    """An answer file holding `answers`; unanswered questions get an empty line to fill."""
+    """An answer file holding `answers`; unanswered questions get an empty line to fill.
+
+    `quiz` is the student's view (`draw.for_student`): letters follow its order.
+    """
     out = [
         "# dlcourse quiz answers: one 'question-id: answer' per line (course/docs/quizzes.md).",
         "# Choice: option letters (B, or A, C for several); numeric: a number; empty: no answer.",

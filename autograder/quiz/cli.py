@@ -1,12 +1,13 @@
-"""`dlcourse quiz`: list, take and grade the bilingual quizzes.
+"""`dlcourse quiz`: list, take, print and grade the bilingual quizzes.
 
 Each command is a thin wrapper over a plain function with keyword-only
-arguments (`list_quizzes`, `take.take_quiz`, `grade_quiz`), so the library
-and the CLI cannot drift apart.
+arguments (`list_quizzes`, `take.take_quiz`, `paper.make_paper`, `grade_quiz`),
+so the library and the CLI cannot drift apart.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from rich.text import Text
 from autograder.paths import CourseNotFound, find_root
 from autograder.quiz.bank import BankError, Quiz, load_quizzes, quiz_dir
 from autograder.quiz.engine import grade_files
+from autograder.quiz.paper import make_paper
 from autograder.quiz.take import QuizNotFound, get_quiz, load_progress, progress_path, take_quiz
 from autograder.quiz.topics import TOPICS
 from autograder.results import SubmissionResult
@@ -144,12 +146,41 @@ def list_command(lang: str, student: str | None, show_topics: bool) -> None:
     help="Write your answers to this answer file at the end (for `quiz grade`).",
 )
 @click.option("--restart", is_flag=True, help="Forget saved progress and start again.")
-def take_command(quiz_id: str, lang: str, student: str, export: Path | None, restart: bool) -> None:
+@click.option(
+    "--practice", is_flag=True, help="Self-study: show the explanation right after each answer."
+)
+def take_command(
+    quiz_id: str, lang: str, student: str, export: Path | None, restart: bool, practice: bool
+) -> None:
     """Take QUIZ in the terminal; progress is saved after every answer."""
     try:
-        take_quiz(quiz_id=quiz_id, lang=lang, student=student, export=export, restart=restart)
+        take_quiz(
+            quiz_id=quiz_id,
+            lang=lang,
+            student=student,
+            export=export,
+            restart=restart,
+            practice=practice,
+        )
     except (CourseNotFound, BankError, QuizNotFound, ValueError) as exc:
         raise _fail(exc) from None
+
+
+@quiz.command("paper")
+@click.argument("quiz_id", metavar="QUIZ")
+@click.option("--student", required=True, help="The student whose version to print.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def paper_command(quiz_id: str, student: str, lang: str, as_json: bool) -> None:
+    """Print one student's version of QUIZ (their values and option order, no keys)."""
+    try:
+        paper, text = make_paper(quiz_id=quiz_id, student=student, lang=lang)
+    except (CourseNotFound, BankError, QuizNotFound, ValueError) as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(paper.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(text)
 
 
 @quiz.command("grade")

@@ -38,6 +38,8 @@ def student_bank(quiz: Quiz, salt: str | None = None) -> dict[str, Any]:
         secret: dict[str, Any] = {"explanation": _text_dict(q.explanation)}
         if q.is_choice:
             entry["options"] = [_text_dict(o.text) for o in q.options]
+            if not q.shuffle:
+                entry["shuffle"] = False
             entry["key"] = choice_key(q_salt, q.id, correct_indices(q))
         if q.kind == "param":
             entry["params"] = {p.name: list(p.values) for p in q.params}

@@ -4,6 +4,10 @@ Everything here works on either edition of a bank (see `bank`): a choice
 answer is compared with the option flags or with the salted key, a number with
 the stated answer or with the formula evaluated on the student's values, so a
 key-less bank grades exactly like the keyed one.
+
+Option letters are the student's: every function here takes the student's
+view of a question (`draw.for_student`), whose options are in that student's
+order, and renders `{opt:N}` references and Korean particles for it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from autograder.quiz.bank import (
     format_number,
     student_seed,
 )
+from autograder.quiz.draw import fill_option_refs, for_student, letter
+from autograder.quiz.korean import agree_particles
 from autograder.results import CheckResult, SubmissionResult, write_grades_csv, write_results
 
 # Slack added to every numeric comparison so that float rounding in a formula
@@ -107,8 +113,19 @@ def judge(question: Question, answer: Answer | None, seed: int) -> Verdict:
     )
 
 
+def _finish(text: str, question: Question, lang: str) -> str:
+    """Option letters for the viewer's order, then Korean particles that fit the numbers."""
+    text = fill_option_refs(text, question)
+    return agree_particles(text) if lang == "ko" else text
+
+
 def render_text(question: Question, lang: str, values: dict[str, Number]) -> str:
-    return fill(question.text.get(lang), values)
+    return _finish(fill(question.text.get(lang), values), question, lang)
+
+
+def render_option(question: Question, index: int, lang: str) -> str:
+    """The text of the option shown at position `index`."""
+    return _finish(question.options[index].text.get(lang), question, lang)
 
 
 def correct_option_lines(question: Question, lang: str) -> list[str]:
@@ -116,7 +133,7 @@ def correct_option_lines(question: Question, lang: str) -> list[str]:
     if not question.is_choice:
         return []
     return [
-        f"{chr(ord('A') + i)}. {question.options[i].text.get(lang)}"
+        f"{letter(i)}. {render_option(question, i, lang)}"
         for i in sorted(correct_indices(question))
     ]
 
@@ -125,7 +142,7 @@ def render_explanation(question: Question, lang: str, values: dict[str, Number])
     extra: dict[str, Number | str] = dict(values)
     if not question.is_choice:
         extra["answer"] = format_number(expected_number(question, values))
-    return fill(question.explanation.get(lang), extra)
+    return _finish(fill(question.explanation.get(lang), extra), question, lang)
 
 
 def _check_result(number: int, verdict: Verdict, lang: str) -> CheckResult:
@@ -157,12 +174,17 @@ def _check_result(number: int, verdict: Verdict, lang: str) -> CheckResult:
 
 
 def grade_sheet(quiz: Quiz, sheet: AnswerSheet) -> SubmissionResult:
-    """Grade parsed answers: one CheckResult per question of the quiz."""
+    """Grade parsed answers: one CheckResult per question of the quiz.
+
+    Letters are read in the student's option order, except in a file of the
+    first answer format, whose letters follow the bank's order.
+    """
     start = time.perf_counter()
     seed = student_seed(sheet.student)
+    view = quiz if sheet.bank_order else for_student(quiz, seed)
     tests = []
     correct = 0
-    for number, question in enumerate(quiz.questions, start=1):
+    for number, question in enumerate(view.questions, start=1):
         verdict = judge(question, sheet.answers.get(question.id), seed)
         correct += verdict.correct
         tests.append(_check_result(number, verdict, sheet.lang))

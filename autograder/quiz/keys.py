@@ -47,8 +47,10 @@ def unseal(blob: str, salt: str, qid: str) -> dict[str, Any]:
 def correct_indices(question: Question) -> frozenset[int]:
     """The correct option set of a choice question, in either edition.
 
-    A student edition knows only the hash, so the set is found by trying every
-    subset (at most 2**8 of them) against it.
+    Indices are positions as the question shows its options (for a student's
+    view, the student's order). A student edition knows only the hash of the
+    bank's indices, so the set is found by trying every subset (at most 2**8
+    of them) against it.
     """
     if question.key is None:
         return frozenset(i for i, o in enumerate(question.options) if o.correct)
@@ -58,13 +60,15 @@ def correct_indices(question: Question) -> frozenset[int]:
     for size in sizes:
         for combo in itertools.combinations(range(n), size):
             if choice_key(question.salt, question.id, combo) == question.key:
-                return frozenset(combo)
+                return frozenset(question.shown_index(i) for i in combo)
     raise BankError(f"question {question.id}: its key matches no option set")
 
 
 def choice_is_correct(question: Question, chosen: Iterable[int]) -> bool:
+    """Whether `chosen` (positions as shown) is exactly the correct option set."""
     chosen_set = frozenset(chosen)
     if question.key is not None:
         assert question.salt is not None
-        return choice_key(question.salt, question.id, chosen_set) == question.key
+        in_bank = (question.bank_index(i) for i in chosen_set)
+        return choice_key(question.salt, question.id, in_bank) == question.key
     return chosen_set == correct_indices(question)

@@ -22,10 +22,13 @@ RESERVED_IDS = frozenset({"format", "quiz", "student", "seed", "lang"})
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `{opt:N}` in a choice question's texts: the letter under which the student
+# sees the bank's N-th option (1-based), since options are shuffled per student.
+OPTION_REF_RE = re.compile(r"\{opt:(\d+)\}")
 TOP_KEYS = {"title", "description", "order", "edition", "questions"}
 QUESTION_KEYS = {
-    "single": {"id", "kind", "tags", "points", "text", "options", "explanation"},
-    "multiple": {"id", "kind", "tags", "points", "text", "options", "explanation"},
+    "single": {"id", "kind", "tags", "points", "text", "options", "shuffle", "explanation"},
+    "multiple": {"id", "kind", "tags", "points", "text", "options", "shuffle", "explanation"},
     "numeric": {
         "id",
         "kind",
@@ -112,10 +115,22 @@ class Question:
     key: str | None = None  # student edition: hash of the correct option set
     salt: str | None = None
     line: int = 0
+    shuffle: bool = True  # choice questions: options shown in a per-student order
+    # A student's view (see `draw.for_student`): the bank index of the option
+    # shown at each position; empty when the options are in the bank's order.
+    order: tuple[int, ...] = ()
 
     @property
     def is_choice(self) -> bool:
         return self.kind in ("single", "multiple")
+
+    def bank_index(self, shown: int) -> int:
+        """The bank index of the option shown at position `shown`."""
+        return self.order[shown] if self.order else shown
+
+    def shown_index(self, bank: int) -> int:
+        """The position at which the bank's option `bank` is shown."""
+        return self.order.index(bank) if self.order else bank
 
 
 @dataclass

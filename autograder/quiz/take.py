@@ -2,7 +2,9 @@
 
 Every answer is saved at once under `<root>/.dlcourse/quiz/<quiz>/<student>.json`,
 so a quiz interrupted by `q`, Ctrl-C, Ctrl-D or a closed terminal resumes at the
-first unanswered question. Scores and explanations are shown at the end.
+first unanswered question. Scores and explanations are shown at the end, or
+after every answer in practice mode. Options appear in the student's own order
+(`draw.for_student`), so the letters match that student's paper and answer file.
 """
 
 from __future__ import annotations
@@ -39,16 +41,20 @@ from autograder.quiz.bank import (
     quiz_dir,
     student_seed,
 )
+from autograder.quiz.draw import for_student, letter
 from autograder.quiz.engine import (
     Verdict,
     correct_option_lines,
     judge,
     render_explanation,
+    render_option,
     render_text,
 )
 from autograder.results import atomic_write_text
 
-PROGRESS_FORMAT = "dlcourse-quiz-progress/1"
+# /2: letters in the student's option order. Progress saved under /1 (letters in
+# the bank's order) is not resumed, rather than misread.
+PROGRESS_FORMAT = "dlcourse-quiz-progress/2"
 SKIP = ("s", "skip")
 QUIT = ("q", "quit")
 
@@ -75,6 +81,7 @@ UI = {
         "explanations": "Explanations",
         "exported": "Answers written to {path}.",
         "values": "your values",
+        "practice": "Practice mode: the explanation follows each answer.",
     },
     "ko": {
         "question": "문제",
@@ -96,6 +103,7 @@ UI = {
         "explanations": "해설",
         "exported": "답안을 {path}에 저장했습니다.",
         "values": "주어진 값",
+        "practice": "연습 모드: 답할 때마다 해설을 보여 줍니다.",
     },
 }
 
@@ -197,9 +205,9 @@ def _show_question(
     console.print(Rule(f"{ui['question']} {number}/{len(quiz.questions)} · {q.id}", style="cyan"))
     console.print(Text(render_text(q, lang, draw_values(q, seed))))
     if q.is_choice:
-        for index, option in enumerate(q.options):
-            line = Text(f"  {chr(ord('A') + index)}. ", style="bold")
-            line.append(option.text.get(lang))
+        for index in range(len(q.options)):
+            line = Text(f"  {letter(index)}. ", style="bold")
+            line.append(render_option(q, index, lang))
             console.print(line)
         hint = ui["select_one"] if q.kind == "single" else ui["select_all"]
     else:
@@ -230,6 +238,28 @@ def ask_question(
             console.print(Text(str(exc), style="red"), soft_wrap=True)
 
 
+def show_explanation(
+    console: Console, number: int, v: Verdict, lang: str, *, repeat_text: bool = True
+) -> None:
+    """Right or wrong, the correct answer and the explanation of one question."""
+    ui = UI[lang]
+    mark = "✓" if v.correct else "✗"
+    head = Text(f"{mark} {number}. ", style="green" if v.correct else "red")
+    if repeat_text:
+        head.append(render_text(v.question, lang, v.values), style="bold")
+    else:
+        head.append(ui["right"] if v.correct else ui["none"] if v.answer is None else ui["wrong"])
+    console.print(head)
+    console.print(Text(f"   {ui['expected']}: {v.expected}"))
+    for line in correct_option_lines(v.question, lang):
+        console.print(Text(f"     {line}", style="green"))
+    if v.values:
+        shown = ", ".join(f"{k} = {format_number(x)}" for k, x in v.values.items())
+        console.print(Text(f"   ({ui['values']}: {shown})", style="dim"))
+    console.print(Text(f"   {render_explanation(v.question, lang, v.values)}"))
+    console.print()
+
+
 def show_results(console: Console, quiz: Quiz, verdicts: list[Verdict], lang: str) -> None:
     ui = UI[lang]
     table = Table(title=quiz.title.get(lang), show_lines=False)
@@ -249,18 +279,7 @@ def show_results(console: Console, quiz: Quiz, verdicts: list[Verdict], lang: st
     console.print(table)
     console.print(Rule(ui["explanations"]))
     for number, v in enumerate(verdicts, start=1):
-        mark = "✓" if v.correct else "✗"
-        head = Text(f"{mark} {number}. ", style="green" if v.correct else "red")
-        head.append(render_text(v.question, lang, v.values), style="bold")
-        console.print(head)
-        console.print(Text(f"   {ui['expected']}: {v.expected}"))
-        for line in correct_option_lines(v.question, lang):
-            console.print(Text(f"     {line}", style="green"))
-        if v.values:
-            shown = ", ".join(f"{k} = {format_number(x)}" for k, x in v.values.items())
-            console.print(Text(f"   ({ui['values']}: {shown})", style="dim"))
-        console.print(Text(f"   {render_explanation(v.question, lang, v.values)}"))
-        console.print()
+        show_explanation(console, number, v, lang)
     total = sum(q.points for q in quiz.questions)
     score = sum(v.score for v in verdicts)
     correct = sum(1 for v in verdicts if v.correct)
@@ -276,10 +295,15 @@ def take_quiz(
     root: Path | None = None,
     export: Path | None = None,
     restart: bool = False,
+    practice: bool = False,
     ask: Callable[[str], str] | None = None,
     console: Console | None = None,
 ) -> TakeOutcome:
-    """Run a quiz interactively; save after every answer; grade and explain at the end."""
+    """Run a quiz interactively; save after every answer; grade and explain at the end.
+
+    With `practice`, each answer is judged and explained right away as well.
+    The quiz is shown as the student sees it: their values, their option order.
+    """
     if lang not in UI:
         raise ValueError(f"lang must be one of {', '.join(UI)}")
     if not valid_student(student):
@@ -287,15 +311,17 @@ def take_quiz(
     root = Path(root) if root is not None else find_root()
     console = console or Console(highlight=False)
     ask = ask or _default_ask
-    quiz = get_quiz(quiz_id, root)
+    seed = student_seed(student)
+    quiz = for_student(get_quiz(quiz_id, root), seed)
     path = progress_path(root, quiz.id, student)
     answers, finished = ({}, False) if restart else load_progress(path, quiz)
-    seed = student_seed(student)
     ui = UI[lang]
 
     if finished:
         console.print(Text(ui["finished_before"], style="dim"))
     else:
+        if practice:
+            console.print(Text(ui["practice"], style="dim"))
         done = sum(1 for q in quiz.questions if q.id in answers)
         if done:
             console.print(
@@ -313,6 +339,9 @@ def take_quiz(
                 console.print(Text(ui["paused"].format(path=path), style="yellow"), soft_wrap=True)
                 return TakeOutcome(quiz.id, student, False, answers, path)
             save_progress(path, quiz, student, lang, answers, False)
+            if practice:
+                verdict = judge(q, answers[q.id], seed)
+                show_explanation(console, number, verdict, lang, repeat_text=False)
         save_progress(path, quiz, student, lang, answers, True)
 
     verdicts = [judge(q, answers.get(q.id), seed) for q in quiz.questions]

@@ -20,6 +20,7 @@ from autograder.quiz.schema import (
     KINDS,
     LANGS,
     MAX_OPTIONS,
+    OPTION_REF_RE,
     PLACEHOLDER_RE,
     QUESTION_KEYS,
     RESERVED_IDS,
@@ -158,6 +159,22 @@ def _check_placeholders(question: Question, where: _Where) -> None:
             raise where.error(f"{lang} explanation uses unknown values {sorted(unknown)}")
 
 
+def _check_option_refs(question: Question, where: _Where) -> None:
+    """`{opt:N}` may name only an existing option, and only in a choice question."""
+    for lang in LANGS:
+        texts = [("text", question.text.get(lang)), ("explanation", question.explanation.get(lang))]
+        texts += [(f"option {i + 1}", o.text.get(lang)) for i, o in enumerate(question.options)]
+        for what, text in texts:
+            for match in OPTION_REF_RE.finditer(text):
+                if not question.is_choice:
+                    raise where.error(f"{lang} {what}: {match.group(0)} needs a choice question")
+                if not 1 <= int(match.group(1)) <= len(question.options):
+                    raise where.error(
+                        f"{lang} {what}: {match.group(0)} names no option "
+                        f"(options are 1-{len(question.options)})"
+                    )
+
+
 def _question(raw: Any, line: int, edition: str, path: str) -> Question:
     where = _Where(path, line)
     if not isinstance(raw, dict):
@@ -220,6 +237,10 @@ def _question(raw: Any, line: int, edition: str, path: str) -> Question:
         texts = [o.text.en for o in question.options]
         if len(set(texts)) != len(texts):
             raise where.error("two options have the same text")
+        shuffle = data.get("shuffle", True)
+        if not isinstance(shuffle, bool):
+            raise where.error("'shuffle' must be true or false")
+        question.shuffle = shuffle
         if edition == "instructor":
             count = sum(1 for o in question.options if o.correct)
             if kind == "single" and count != 1:
@@ -240,6 +261,7 @@ def _question(raw: Any, line: int, edition: str, path: str) -> Question:
             raise where.error("tolerances must not be negative")
         if edition == "student":
             question.salt = data["salt"]
+    _check_option_refs(question, where)
     if kind == "numeric":
         if "answer" not in source:
             raise where.error("a numeric question needs 'answer'")
