@@ -154,8 +154,8 @@ def lasso_fit(
     N, D = X.shape
     x_mean = X.mean(axis=0)
     y_mean = y.mean()
-    Xc = X - x_mean  # (N, D)
-    yc = y - y_mean  # (N,)
+    Xc = X - x_mean  # centred features (N, D)
+    yc = y - y_mean  # centred targets (N,)
     z = np.einsum("nd,nd->d", Xc, Xc)  # (D,) squared column norms
     w = np.zeros(D)
     r = yc.copy()  # residual yc - Xc @ w
@@ -407,9 +407,8 @@ def knn_predict(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, k:
     nearest = np.argsort(dist, axis=1, kind="stable")[:, :k]  # (M, k)
     for m in range(M):
         labels, counts = np.unique(y_train[nearest[m]], return_counts=True)
-        y_pred[m] = labels[
-            np.argmax(counts)
-        ]  # np.unique sorts: the first max is the smallest label
+        # np.unique sorts the labels, so the first maximum is the smallest label
+        y_pred[m] = labels[np.argmax(counts)]
     ### END SOLUTION
     return y_pred
 

@@ -1,0 +1,1 @@
+"""Checks of the classical assignment (classical machine learning in numpy)."""
