@@ -242,3 +242,23 @@ def test_take_shows_the_students_order(course):
     """Does `take` show the options in the same order as the student's paper?"""
     out = run("take", "demo", "--student", "ann", input="B\nq\n").output
     assert out.index("A. beta") < out.index("B. gamma") < out.index("C. alpha")
+
+
+LETTER_REF_RE = re.compile(
+    r"(?i:\boptions?\b|\banswers?\b|보기|선택지|정답은?)\s*\(?[A-H](?![A-Za-z])"
+)
+
+
+def test_no_text_names_an_option_by_a_fixed_letter(quizzes):
+    """Since options are shuffled, does every choice question name options by content or {opt:N}?"""
+    found = []
+    for z in quizzes.values():
+        for q in z.questions:
+            if not q.is_choice or not q.shuffle:
+                continue
+            for lang in ("en", "ko"):
+                texts = [q.text.get(lang), q.explanation.get(lang)]
+                texts += [o.text.get(lang) for o in q.options]
+                found += [(q.id, m.group(0)) for t in texts for m in LETTER_REF_RE.finditer(t)]
+    assert not found, f"use {{opt:N}} or name the option by its content: {found}"
+    assert LETTER_REF_RE.search("Option B is wrong") and LETTER_REF_RE.search("보기 C는 틀렸다")
