@@ -249,6 +249,8 @@ def show_explanation(
         head.append(render_text(v.question, lang, v.values), style="bold")
     else:
         head.append(ui["right"] if v.correct else ui["none"] if v.answer is None else ui["wrong"])
+        if v.answer is not None:
+            head.append(f" ({ui['answer']}: {v.given})")
     console.print(head)
     console.print(Text(f"   {ui['expected']}: {v.expected}"))
     for line in correct_option_lines(v.question, lang):
