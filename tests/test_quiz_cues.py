@@ -6,6 +6,9 @@ choice question of every bank, in English and in Korean:
 - *longest*: pick the option with the most characters;
 - *overlap*: pick the option that shares the most words with the question.
 
+A third guess, answering 0 to a numeric question, must score only where the
+answer is 0.
+
 Ties split the credit equally (two tied options, one of them the key: half a
 hit). For single-choice questions each strategy's hit rate must stay at or
 below 1/3 over the whole course. For multiple-choice questions the longest
@@ -229,6 +232,25 @@ def test_longest_option_is_no_cue_in_multiple_choice(quizzes: dict[str, Quiz], l
     assert r.multi_longest <= r.multi_base + MULTIPLE_MARGIN, (
         f"the longest option is a key in {r.multi_longest:.3f} of the multiple-choice "
         f"questions ({lang}), against a base rate of {r.multi_base:.3f}\n{report(quizzes)}"
+    )
+
+
+def test_zero_is_no_free_answer(quizzes: dict[str, Quiz]) -> None:
+    """Can a tiny numeric answer be answered with 0? Only a question whose answer is 0 may accept it."""
+    from autograder.quiz.bank import draw_values, expected_number, student_seed
+    from autograder.quiz.engine import is_correct
+
+    free = set()
+    for q in _all_questions(quizzes):
+        if q.is_choice:
+            continue
+        for student in (f"z{i:03d}" for i in range(200)):
+            values = draw_values(q, student_seed(student))
+            want = expected_number(q, values)
+            if abs(want) > 1e-12 and is_correct(q, 0.0, values):
+                free.add(q.id)
+    assert not free, (
+        f"0 scores on {sorted(free)}: ask for significant digits or a relative tolerance"
     )
 
 
