@@ -2,7 +2,9 @@
 
 Modules: `bank` (the facade over `schema`, `validate`, `keys`, `draw`, `edition`),
 `formula` (the safe expression language of parametrized questions),
-`answers` (the answer-file format), `engine` (judging and grading into
-results.json / grades.csv), `take` (the interactive session) and `cli`.
+`korean` (particles that agree with drawn numbers), `answers` (the
+answer-file format), `engine` (judging and grading into results.json /
+grades.csv), `take` (the interactive session), `paper` (one student's version
+to print) and `cli`.
 None of them imports torch.
 """
