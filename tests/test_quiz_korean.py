@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_quiz_engine import SMALL_BANK
 
 from autograder.quiz import bank as qbank
 from autograder.quiz.bank import draw_values, parse_bank, student_seed
 from autograder.quiz.draw import for_student
 from autograder.quiz.engine import render_explanation, render_option, render_text
-from autograder.quiz.korean import agree_particles
+from autograder.quiz.korean import agree_after_option_refs, agree_particles
 
 STUDENTS = [f"k{i:03d}" for i in range(60)]
 DIGITS = "영일이삼사오육칠팔구"
@@ -110,6 +111,18 @@ def test_particles_follow_the_number(written, right):
 def test_other_words_are_left_alone(text):
     """Are counters, the copula and letters left as they are?"""
     assert agree_particles(text) == text
+
+
+def test_option_letters_take_the_vowel_form():
+    """Is the particle after an `{opt:N}` reference right for every letter (all end in a vowel)?"""
+    assert agree_after_option_refs("{opt:1}이 맞고 {opt:2}을 고른다. {opt:3}으로") == (
+        "{opt:1}가 맞고 {opt:2}를 고른다. {opt:3}로"
+    )
+    assert agree_after_option_refs("{opt:1}이다") == "{opt:1}이다"
+    demo = parse_bank(SMALL_BANK, "demo")
+    for student in STUDENTS[:6]:
+        q = for_student(demo, student_seed(student)).question("demo-multi")
+        assert re.fullmatch(r"[ABC], [ABC]가 맞다\.", render_explanation(q, "ko", {}))
 
 
 def test_templates_get_the_right_particle():

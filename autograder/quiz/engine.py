@@ -39,7 +39,7 @@ from autograder.quiz.bank import (
     student_seed,
 )
 from autograder.quiz.draw import fill_option_refs, for_student, letter
-from autograder.quiz.korean import agree_particles
+from autograder.quiz.korean import agree_after_option_refs, agree_particles
 from autograder.results import CheckResult, SubmissionResult, write_grades_csv, write_results
 
 # Slack added to every numeric comparison so that float rounding in a formula
@@ -114,9 +114,10 @@ def judge(question: Question, answer: Answer | None, seed: int) -> Verdict:
 
 
 def _finish(text: str, question: Question, lang: str) -> str:
-    """Option letters for the viewer's order, then Korean particles that fit the numbers."""
-    text = fill_option_refs(text, question)
-    return agree_particles(text) if lang == "ko" else text
+    """Option letters for the viewer's order, then Korean particles that fit them and numbers."""
+    if lang != "ko":
+        return fill_option_refs(text, question)
+    return agree_particles(fill_option_refs(agree_after_option_refs(text), question))
 
 
 def render_text(question: Question, lang: str, values: dict[str, Number]) -> str:

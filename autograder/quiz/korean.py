@@ -11,6 +11,10 @@ as 퍼센트.
 
 A particle is recognised only when a word boundary follows it, so "2가지",
 "3이다" and "1이면" (a counter, the copula) are left alone.
+
+`agree_after_option_refs` does the same for `{opt:N}` references before they
+become letters: every option letter A-H is read with a final vowel (에이, 비,
+씨, 디, 이, 에프, 지, 에이치), so "{opt:2}이" becomes "{opt:2}가".
 """
 
 from __future__ import annotations
@@ -57,6 +61,13 @@ _NUMBER_PARTICLE_RE = re.compile(
 )
 
 
+_OPTION_REF_PARTICLE_RE = re.compile(
+    r"(?P<ref>\{opt:\d+\})"
+    r"(?:(?P<ro>으로|로)(?=서|써|는|도|부터|의|만|[^\uac00-\ud7a3]|$)"
+    r"|(?P<other>이|가|을|를|은|는|과|와)(?=[^\uac00-\ud7a3]|$))"
+)
+
+
 def final_sound(number: str) -> str:
     """How the Sino-Korean reading of `number` ends: VOWEL, CONSONANT or RIEUL.
 
@@ -98,3 +109,13 @@ def agree_particles(text: str) -> str:
         return number + particle_for(number, particle)
 
     return _NUMBER_PARTICLE_RE.sub(repl, text)
+
+
+def agree_after_option_refs(text: str) -> str:
+    """`text` with the particle after each `{opt:N}` in its after-a-vowel form."""
+
+    def repl(match: re.Match[str]) -> str:
+        particle = match.group("ro") or match.group("other")
+        return match.group("ref") + _PAIRS[particle][1]
+
+    return _OPTION_REF_PARTICLE_RE.sub(repl, text)
