@@ -47,7 +47,8 @@ class LeakError(RuntimeError):
 def record_public_answers(course: Course, assignment: str, target: Path) -> tuple[int, int]:
     """Run the public checks on the reference in record mode; save the answers to `target`."""
     from autograder.checkkit import RecordingOracle
-    from autograder.grading import run_checks, stage
+    from autograder.runner import run_checks
+    from autograder.staging import stage
 
     spec = course.assignment(assignment)
     oracle = RecordingOracle(assignment, module=spec.module_stems[0])
@@ -67,7 +68,7 @@ def record_public_answers(course: Course, assignment: str, target: Path) -> tupl
 
 def build_bundle(course: Course, out: Path, assignments: list[str]) -> list[str]:
     """Write the student bundle to `out` (replacing it); return report lines."""
-    from autograder.grading import ORACLE_FILE
+    from autograder.runner import ORACLE_FILE
 
     if out.resolve() == course.root.resolve() or course.root.resolve().is_relative_to(
         out.resolve()

@@ -48,7 +48,7 @@ def collect_points(assignments: Iterable[str]) -> dict[str, dict[str, Any]]:
 
     import pytest
 
-    from autograder.grading import _quiet_pytest_env, check_files
+    from autograder.runner import check_files, quiet_pytest_env
 
     files: list[str] = []
     for assignment in assignments:
@@ -60,7 +60,7 @@ def collect_points(assignments: Iterable[str]) -> dict[str, dict[str, Any]]:
     collector = _Collector()
     args = [*files, "--collect-only", "-q", "-c", str(paths.CHECKS_DIR / "pytest.ini"),
             "--rootdir", str(paths.CHECKS_DIR), "--import-mode=importlib", "-p", "no:cacheprovider"]  # fmt: skip
-    with _quiet_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
+    with quiet_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
         pytest.main(args, plugins=[collector])
     for assignment, task, points, hidden in collector.items:
         entry = summary.setdefault(assignment, {"public": 0.0, "hidden": 0.0, "tasks": {}})
@@ -130,7 +130,8 @@ def self_check(
     assignment: str, *, path: Path | None = None, as_json: bool = False, root: Path | None = None
 ) -> int:
     """Run the public checks; return the exit status (0 when all pass)."""
-    from autograder.grading import grade_submission, stage
+    from autograder.grading import grade_submission
+    from autograder.staging import stage
 
     course = load_course(root)
     spec = course.assignment(assignment)
@@ -176,7 +177,7 @@ def grade(
 ) -> list[SubmissionResult]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from autograder.grading import grade_batch
+    from autograder.batch import grade_batch
     from autograder.sandbox.host import describe
 
     progress = Progress(

@@ -7,8 +7,9 @@ from functools import cache
 from pathlib import Path
 
 from autograder.config import load_course
-from autograder.grading import grade_submission, stage
+from autograder.grading import grade_submission
 from autograder.results import SubmissionResult
+from autograder.staging import stage
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from graderkit import ROOT
 
+from autograder.batch import grade_batch
 from autograder.gradebook import Gradebook
-from autograder.grading import grade_batch
 from autograder.sandbox.host import bwrap_path
 
 SAMPLES = ROOT / "course" / "samples" / "conv"

@@ -7,8 +7,8 @@ import json
 import pytest
 from graderkit import ROOT
 
+from autograder.batch import grade_batch
 from autograder.gradebook import Gradebook
-from autograder.grading import grade_batch
 
 SAMPLES = ROOT / "course" / "samples" / "conv"
 
