@@ -147,6 +147,7 @@ def grade_command(
         dask_scheduler=dask_scheduler,
         database=database,
     )
+    click.echo(f"Report: dlcourse report {out} --out {out / 'report.html'} [--students DIR]")
 
 
 @main.command("release")
@@ -174,6 +175,39 @@ def release_command(assignments: tuple[str, ...], out: Path | None, check_only: 
     from autograder.commands import release
 
     sys.exit(release(list(assignments), out=out, check_only=check_only))
+
+
+@main.command("report")
+@click.argument("grades_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--students",
+    "students_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write one feedback page per student into this folder.",
+)
+@click.option(
+    "--published",
+    is_flag=True,
+    help="Grades are published: students' pages also show the hidden checks.",
+)
+def report_command(grades_dir: Path, out: Path, students_dir: Path | None, published: bool) -> None:
+    """Write one self-contained HTML report about the grades in GRADES_DIR.
+
+    GRADES_DIR is what `dlcourse grade` or `dlcourse quiz grade` wrote. The page
+    has the score distribution, pass rates per task and check, the named
+    mistakes, late and error counts and a sortable table of students.
+    """
+    from autograder.report import ReportError, build_report
+
+    try:
+        done = build_report(grades_dir, out=out, students_dir=students_dir, published=published)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {done.report} ({done.students} students).")
+    if done.student_pages:
+        click.echo(f"Wrote {len(done.student_pages)} student pages in {students_dir}.")
 
 
 @main.group("export")

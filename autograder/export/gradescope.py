@@ -45,6 +45,8 @@ _PACKAGE_SUFFIXES = {
     ".js",
 }
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+# Runtime requirements that grading never imports (matplotlib draws `dlcourse report`).
+_NOT_FOR_GRADING = {"matplotlib"}
 _EXECUTABLE = 0o100755 << 16
 _REGULAR = 0o100644 << 16
 
@@ -106,6 +108,8 @@ def runtime_requirements(*, torch: bool) -> list[str]:
         if requirement.marker is not None and "extra" in str(requirement.marker):
             continue
         if requirement.name.lower() == "torch" and not torch:
+            continue
+        if requirement.name.lower() in _NOT_FOR_GRADING:
             continue
         wanted.append(text)
     return wanted
