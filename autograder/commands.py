@@ -13,7 +13,7 @@ from rich.table import Table
 
 from autograder import paths
 from autograder.config import load_course
-from autograder.results import SubmissionResult
+from autograder.results import FAILURE_KINDS, SubmissionResult
 
 console = Console(highlight=False)
 
@@ -231,21 +231,11 @@ def grade(
     return report.results
 
 
-# What a failing check's message says -> a short label for the summary table.
-_KINDS = (  # most telling first; the table shows the first two that apply
-    ("could not be imported", "does not import"),
-    ("could not be graded as it is", "missing files"),
-    ("did not finish within", "time-out"),
-    ("was killed by", "crashed"),
-    ("exited with status", "exited"),
-    ("MemoryError", "memory"),
-    ("could not start another process", "process limit"),
-    ("output limit was reached", "output flood"),
-    ("not allowed in this assignment", "forbidden import"),
-    ("contains NaN", "NaN"),
-    ("wrong shape", "wrong shape"),
-    ("has no '", "missing function"),
-)
+# The failure kinds worth a note in the summary table (plain wrong values are not).
+_NOTED = {
+    "import", "missing_files", "timeout", "crash", "exit", "memory", "process_limit",
+    "output_flood", "forbidden", "nan", "shape", "missing_function",
+}  # fmt: skip
 
 
 def _notes(result: SubmissionResult) -> str:
@@ -255,8 +245,9 @@ def _notes(result: SubmissionResult) -> str:
     kinds = {t.diagnosis for t in result.tests if t.diagnosis}
     if kinds:
         notes.append("mistakes: " + ", ".join(sorted(kinds)))
-    outputs = "\n".join(t.output for t in result.tests if t.status != "passed")
-    labels = [label for needle, label in _KINDS if needle in outputs]
+    failed = {t.kind for t in result.tests if t.status != "passed"}
+    # FAILURE_KINDS is ordered most telling first; the table shows the first two
+    labels = [label for kind, label in FAILURE_KINDS.items() if kind in failed and kind in _NOTED]
     notes.extend(labels[:2])
     if result.extra.get("integrity_notes"):
         notes.append(f"{len(result.extra['integrity_notes'])} integrity note(s)")

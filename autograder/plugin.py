@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from autograder.checkkit import CheckFailure, Oracle, OracleMissing
-from autograder.results import GRADESCOPE_VISIBILITY, CheckResult
-from autograder.sandbox.errors import StudentError, WorkerError
+from autograder.results import FAILURE_KINDS, GRADESCOPE_VISIBILITY, CheckResult
+from autograder.sandbox.errors import ImportFailed, StudentError, WorkerError
 from autograder.sandbox.submission import Submission
 
 PUBLIC_SEED = 20260101
@@ -43,25 +43,31 @@ def check_name(item: pytest.Item) -> str:
     return name
 
 
-def failure_message(exc: BaseException, sub: Submission | None) -> tuple[str, str]:
-    """(message for the student, diagnosis name)."""
+def failure_message(exc: BaseException, sub: Submission | None) -> tuple[str, str, str]:
+    """(message for the student, diagnosis name, kind of failure: a key of FAILURE_KINDS)."""
     call = sub.last_call if sub else ""
     if isinstance(exc, CheckFailure):
-        return exc.message, exc.diagnosis
+        return exc.message, exc.diagnosis, _known(exc.kind)
     if isinstance(exc, StudentError):
         text = f"your code raised {exc}"
-        return (f"{call}\n  {text}" if call else text), ""
+        return (f"{call}\n  {text}" if call else text), "", _known(exc.kind)
     if isinstance(exc, WorkerError):
-        return (f"{call}\n  {exc}" if call and exc.kind != "import" else str(exc)), ""
+        quiet = isinstance(exc, ImportFailed) or not call
+        return (str(exc) if quiet else f"{call}\n  {exc}"), "", _known(exc.kind)
     if isinstance(exc, OracleMissing):
-        return str(exc), ""
+        return str(exc), "", "grader_error"
     if isinstance(exc, AssertionError):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "a check failed"
-        return (f"{call}\n  {first}" if call else first), ""
+        return (f"{call}\n  {first}" if call else first), "", "wrong"
     return (
         f"grader error (not your fault; please tell your instructor): {type(exc).__name__}: {exc}",
         "grader-error",
+        "grader_error",
     )
+
+
+def _known(kind: str) -> str:
+    return kind if kind in FAILURE_KINDS else "wrong"
 
 
 @dataclass
@@ -128,12 +134,12 @@ class GraderPlugin:
             outcome = "skipped"
         else:
             outcome = "failed"
-        message, diagnosis = ("", "")
+        message, diagnosis, kind = ("", "", "")
         if excinfo is not None:
             if outcome == "skipped":
-                message = f"skipped: {excinfo.value}"
+                message, kind = f"skipped: {excinfo.value}", "skipped"
             else:
-                message, diagnosis = failure_message(excinfo.value, self.ctx.submission)
+                message, diagnosis, kind = failure_message(excinfo.value, self.ctx.submission)
         longrepr: Any = None
         if outcome == "skipped":
             longrepr = (str(item.path), 0, message)
@@ -151,10 +157,12 @@ class GraderPlugin:
             stop=call.stop,
         )
         if call.when == "call" or (call.when == "setup" and outcome != "passed"):
-            self._record(item, outcome, message, diagnosis)
+            self._record(item, outcome, message, diagnosis, kind)
         return report
 
-    def _record(self, item: pytest.Item, outcome: str, message: str, diagnosis: str) -> None:
+    def _record(
+        self, item: pytest.Item, outcome: str, message: str, diagnosis: str, kind: str
+    ) -> None:
         points_marker = item.get_closest_marker("points")
         task_marker = item.get_closest_marker("task")
         points = float(points_marker.args[0]) if points_marker else 1.0
@@ -178,5 +186,6 @@ class GraderPlugin:
                 task=task,
                 diagnosis=diagnosis,
                 nodeid=item.nodeid,
+                kind=kind if status == "failed" else "",
             )
         )

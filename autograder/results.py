@@ -23,6 +23,31 @@ SCHEMA_VERSION = 1
 # Our visibility words -> Gradescope's.
 GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published"}
 
+# What kind of failure a failed check was, as data: set where the failure is
+# known (the worker, the sandbox, a comparison) and carried to the grade table.
+# Most telling first; each kind's short label is what the summary table shows.
+FAILURE_KINDS: dict[str, str] = {
+    "import": "does not import",
+    "missing_files": "missing files",
+    "timeout": "time-out",
+    "crash": "crashed",
+    "exit": "exited",
+    "memory": "memory",
+    "process_limit": "process limit",
+    "output_flood": "output flood",
+    "forbidden": "forbidden import",
+    "nan": "NaN",
+    "inf": "inf",
+    "shape": "wrong shape",
+    "missing_function": "missing function",
+    "type": "wrong type",
+    "exception": "exception",
+    "wrong": "wrong values",
+    "protocol": "invalid reply",
+    "skipped": "skipped",
+    "grader_error": "grader error",
+}
+
 
 @dataclass
 class CheckResult:
@@ -37,6 +62,7 @@ class CheckResult:
     task: str = ""
     diagnosis: str = ""
     nodeid: str = ""
+    kind: str = ""  # a key of FAILURE_KINDS for a failed check, "" for a passed one
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -50,7 +76,12 @@ class CheckResult:
         }
         if self.task:
             data["number"] = self.task
-        data["extra_data"] = {"task": self.task, "diagnosis": self.diagnosis, "nodeid": self.nodeid}
+        data["extra_data"] = {
+            "task": self.task,
+            "diagnosis": self.diagnosis,
+            "nodeid": self.nodeid,
+            "kind": self.kind,
+        }
         return data
 
     @classmethod
@@ -66,6 +97,7 @@ class CheckResult:
             task=str(extra.get("task", "")),
             diagnosis=str(extra.get("diagnosis", "")),
             nodeid=str(extra.get("nodeid", "")),
+            kind=str(extra.get("kind", "")),
         )
 
 

@@ -90,7 +90,7 @@ def run_checks(
     )
     submission = Submission(spec)
     if import_problem:
-        submission.import_error = ImportFailed(import_problem)
+        submission.import_error = ImportFailed(import_problem, kind="missing_files")
     ctx = GradingContext(
         assignment=assignment.id,
         submission=submission,

@@ -20,6 +20,7 @@ from graderkit import ROOT
 
 from autograder.batch import grade_batch
 from autograder.gradebook import Gradebook
+from autograder.results import FAILURE_KINDS
 from autograder.sandbox.host import bwrap_path
 
 SAMPLES = ROOT / "course" / "samples" / "conv"
@@ -103,6 +104,35 @@ def test_each_sample_is_scored_and_explained(batch, student):
         assert message.strip(), "a failing check without an explanation"
     if phrase:
         assert any(phrase in m for m in failing), failing[:3]
+
+
+# student -> the failure kind its failing checks carry (set where the failure is known)
+KINDS = {
+    "cy_syntax_error": "import",
+    "dee_missing_function": "missing_function",
+    "eli_wrong_shape": "shape",
+    "fay_nans": "nan",
+    "gus_exception": "exception",
+    "hal_infinite_loop": "timeout",
+    "ivy_memory_bomb": "memory",
+    "jon_fork_bomb": "process_limit",
+    "kai_segfault": "crash",
+    "lea_print_flood": "output_flood",
+    "ola_exit_at_import": "import",
+    "quin_fake_summary": "type",
+    "tia_uses_torch": "import",
+}
+
+
+@pytest.mark.parametrize("student", sorted(KINDS))
+def test_failure_kinds_travel_as_data(batch, student):
+    """Does each failing check say what kind of failure it was, as data, not prose?"""
+    out, _ = batch
+    tests = results(out)[student]["tests"]
+    kinds = {t["extra_data"]["kind"] for t in tests if t["status"] != "passed"}
+    assert KINDS[student] in kinds, kinds
+    assert kinds <= set(FAILURE_KINDS), kinds
+    assert all(t["extra_data"]["kind"] == "" for t in tests if t["status"] == "passed")
 
 
 def test_cheats_are_flagged_for_the_instructor(batch):

@@ -65,9 +65,10 @@ def compare(
     largest absolute and relative error and the first differing index; when
     `got` matches one of `mistakes` ({name: (message, value)}), it names it.
     """
-    problem = difference(got, want, what, rtol, atol)
-    if problem is None:
+    found = difference(got, want, what, rtol, atol)
+    if found is None:
         return
+    kind, problem = found
     diagnosis = ""
     for name, (message, value) in (mistakes or {}).items():
         if (
@@ -79,25 +80,35 @@ def compare(
             problem += f"\n  Likely mistake ({name}): {message}"
             break
     prefix = f"{call}\n  " if call else ""
-    raise CheckFailure(prefix + problem, diagnosis=diagnosis)
+    raise CheckFailure(prefix + problem, diagnosis=diagnosis, kind=kind)
 
 
-def difference(got: Any, want: Any, what: str, rtol: float, atol: float) -> str | None:
+def difference(got: Any, want: Any, what: str, rtol: float, atol: float) -> tuple[str, str] | None:
+    """(kind, text) saying how `got` differs from `want`; None when it matches."""
     want_arr = np.asarray(want)
     if isinstance(got, Handle):
-        return f"{what}: expected an array of shape {want_arr.shape}, got an object that cannot be graded"
+        return (
+            "type",
+            f"{what}: expected an array of shape {want_arr.shape}, got an object that cannot be graded",
+        )
     if isinstance(got, (list, tuple)) and not isinstance(want, (list, tuple)):
-        return f"{what}: expected an array of shape {want_arr.shape}, got a {type(got).__name__}"
+        return (
+            "type",
+            f"{what}: expected an array of shape {want_arr.shape}, got a {type(got).__name__}",
+        )
     try:
         got_arr = np.asarray(got)
     except Exception:  # noqa: BLE001
-        return f"{what}: expected an array, got {type(got).__name__}"
+        return "type", f"{what}: expected an array, got {type(got).__name__}"
     if got is None:
-        return f"{what}: expected an array of shape {want_arr.shape}, got None (a missing return?)"
+        return (
+            "type",
+            f"{what}: expected an array of shape {want_arr.shape}, got None (a missing return?)",
+        )
     if got_arr.dtype.kind not in "biuf" and got_arr.dtype != np.bool_:
-        return f"{what}: expected numbers, got dtype {got_arr.dtype}"
+        return "type", f"{what}: expected numbers, got dtype {got_arr.dtype}"
     if got_arr.shape != want_arr.shape:
-        return f"{what}: wrong shape: expected {want_arr.shape}, got {got_arr.shape}"
+        return "shape", f"{what}: wrong shape: expected {want_arr.shape}, got {got_arr.shape}"
     if want_arr.size == 0:
         return None
     g = got_arr.astype(float)
@@ -105,14 +116,14 @@ def difference(got: Any, want: Any, what: str, rtol: float, atol: float) -> str 
     bad_nan = np.isnan(g) & ~np.isnan(w)
     if bad_nan.any():
         index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
-        return (
+        return "nan", (
             f"{what}: contains NaN ({int(bad_nan.sum())} of {g.size} entries), first at index "
             f"{index} (expected {_format_number(w[index])}); overflow, 0/0 or log of 0?"
         )
     bad_inf = np.isinf(g) & ~np.isinf(w)
     if bad_inf.any():
         index = tuple(int(i) for i in np.argwhere(bad_inf)[0])
-        return (
+        return "inf", (
             f"{what}: contains inf ({int(bad_inf.sum())} entries), first at index {index} "
             f"(expected {_format_number(w[index])}); an overflow?"
         )
@@ -132,7 +143,7 @@ def difference(got: Any, want: Any, what: str, rtol: float, atol: float) -> str 
         if got_arr.dtype == want_arr.dtype
         else f", dtype {got_arr.dtype} (expected {want_arr.dtype})"
     )
-    return (
+    return "wrong", (
         f"{what}: values differ in {int(bad.sum())} of {g.size} entries (shape {want_arr.shape}{dtype_note})\n"
         f"  max abs error {max_abs:.3g}, max rel error {max_rel:.3g}\n"
         f"  first at index {index}: expected {_format_number(w[index])}, got {_format_number(g[index])}"
@@ -153,17 +164,19 @@ def compare_all(
     if not isinstance(got, (tuple, list)) or len(got) != len(want):
         count = len(got) if isinstance(got, (tuple, list)) else type(got).__name__
         raise CheckFailure(
-            f"{call}\n  expected a tuple of {len(want)} values ({', '.join(names)}), got {count}"
+            f"{call}\n  expected a tuple of {len(want)} values ({', '.join(names)}), got {count}",
+            kind="type",
         )
-    failures = []
-    for index, name in enumerate(names):
-        problem = difference(got[index], want[index], name, rtol, atol)
-        if problem:
-            failures.append(problem)
+    failures = [
+        found
+        for index, name in enumerate(names)
+        if (found := difference(got[index], want[index], name, rtol, atol)) is not None
+    ]
     if not failures:
         return
     diagnosis = ""
-    message = "\n  ".join(failures)
+    kind = failures[0][0]  # the first output that differs says what kind of failure it is
+    message = "\n  ".join(text for _, text in failures)
     for key, (text, value) in (mistakes or {}).items():
         if value is None or not isinstance(value, (tuple, list)) or len(value) != len(want):
             continue
@@ -171,4 +184,4 @@ def compare_all(
             diagnosis = key
             message += f"\n  Likely mistake ({key}): {text}"
             break
-    raise CheckFailure((f"{call}\n  " if call else "") + message, diagnosis=diagnosis)
+    raise CheckFailure((f"{call}\n  " if call else "") + message, diagnosis=diagnosis, kind=kind)

@@ -60,7 +60,8 @@ def directional_derivatives_of_student(
         minus = np.asarray(outputs[2 * index + 1], dtype=float)
         if plus.shape != np.shape(dout) or minus.shape != np.shape(dout):
             raise CheckFailure(
-                f"{name}: the forward's output has shape {plus.shape}, expected {np.shape(dout)}"
+                f"{name}: the forward's output has shape {plus.shape}, expected {np.shape(dout)}",
+                kind="shape",
             )
         values.append(float(np.sum((plus - minus) * dout)) / (2 * h))
     return np.array(values)
@@ -98,15 +99,17 @@ def check_backward_numeric(
     parts = got if len(grads) > 1 else (got,)
     if not isinstance(parts, (tuple, list)) or len(parts) != len(grads):
         raise CheckFailure(
-            f"{call}\n  expected a tuple of {len(grads)} gradients ({', '.join(grads)})"
+            f"{call}\n  expected a tuple of {len(grads)} gradients ({', '.join(grads)})",
+            kind="type",
         )
     rng = np.random.default_rng(seed)
     for arg_index, grad_index in wrt.items():
         base = np.asarray(args[arg_index], dtype=float)
         grad = parts[grad_index]
-        problem = difference(grad, np.zeros_like(base), grads[grad_index], np.inf, np.inf)
-        if problem:  # wrong shape, NaN, not numbers
-            raise CheckFailure(f"{call}\n  {problem}")
+        found = difference(grad, np.zeros_like(base), grads[grad_index], np.inf, np.inf)
+        if found is not None:  # wrong shape, NaN, not numbers
+            kind, problem = found
+            raise CheckFailure(f"{call}\n  {problem}", kind=kind)
         probes = [rng.standard_normal(base.shape) for _ in range(directions)]
         numeric = directional_derivatives_of_student(
             sub, forward, args, arg_index, dout, probes, kwargs=kwargs, h=h

@@ -33,7 +33,8 @@ def check_forward(
     call = sub.last_call
     if not isinstance(got, tuple) or len(got) != len(outputs) + 1:
         raise CheckFailure(
-            f"{call}\n  expected a tuple ({', '.join(outputs)}, cache), got {describe_value(got)}"
+            f"{call}\n  expected a tuple ({', '.join(outputs)}, cache), got {describe_value(got)}",
+            kind="type",
         )
     if len(outputs) == 1:
         compare(got[0], want, what=outputs[0], call=call, rtol=rtol, atol=atol, mistakes=mistakes)

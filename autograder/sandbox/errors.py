@@ -7,6 +7,20 @@ downstream has to read it back out of the message.
 
 from __future__ import annotations
 
+# The kinds a worker may report for an exception in the student's code; the
+# host accepts no other (the worker is the student's, so its words are checked).
+STUDENT_KINDS = frozenset(
+    {
+        "exception",
+        "output_flood",
+        "process_limit",
+        "exit",
+        "memory",
+        "forbidden",
+        "missing_function",
+    }
+)
+
 
 class WorkerError(RuntimeError):
     """Base of everything that went wrong on the worker's side."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from autograder.sandbox import wire
 from autograder.sandbox.errors import (
+    STUDENT_KINDS,
     ImportFailed,
     ProtocolError,
     StudentError,
@@ -227,14 +228,16 @@ class Worker:
                 "SIGABRT": " (the process aborted)",
                 "SIGBUS": " (a bus error: invalid memory access)",
             }.get(name, "")
+            kind = "crash"
         else:
             how = f"exited with status {code} (os._exit or sys.exit in the submission?)"
+            kind = "exit"
         tail = self.output_tail(600).strip()
         message = f"the worker running your code {how}"
         if tail:
             message += f"\n  last output: {tail[-600:]}"
         self.close()
-        return WorkerCrashed(message)
+        return WorkerCrashed(message, kind=kind)
 
     def request(self, payload: dict[str, Any], timeout: float) -> Any:
         if not self.alive:
@@ -265,10 +268,12 @@ class Worker:
         if not isinstance(error, dict):
             raise ProtocolError("the worker sent a malformed error")
         where = error.get("where") or []
+        kind = error.get("kind")
         raise StudentError(
             str(error.get("type", "Error")),
             str(error.get("message", "")),
             [str(w) for w in where] if isinstance(where, list) else [],
+            kind=kind if kind in STUDENT_KINDS else "exception",
         )
 
     def _write_all(self, data: bytes, deadline: float) -> None:

@@ -33,6 +33,14 @@ _modules: dict[str, Any] = {}
 _harness: dict[str, Any] = {}
 
 
+class ForbiddenImport(ImportError):
+    """An import the assignment forbids."""
+
+
+class MissingName(AttributeError):
+    """The submission lacks a function or class the checks call."""
+
+
 class _Forbidden(importlib.abc.MetaPathFinder):
     """Refuses to import modules the assignment forbids (e.g. torch in numpy work)."""
 
@@ -41,7 +49,7 @@ class _Forbidden(importlib.abc.MetaPathFinder):
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         if fullname.split(".")[0] in self.names:
-            raise ImportError(
+            raise ForbiddenImport(
                 f"importing {fullname!r} is not allowed in this assignment "
                 "(write the maths with numpy yourself)"
             )
@@ -80,22 +88,36 @@ def _student_frames(tb: Any) -> list[str]:
 
 
 def _error(exc: BaseException) -> dict[str, Any]:
+    """The reply for an exception: its type, message, the student's frames and its kind."""
     message = str(exc)
+    kind = "exception"
     if isinstance(exc, SyntaxError):
         name = os.path.relpath(exc.filename or "?", SUBMISSION_DIR)
         message = f"{exc.msg} ({name}, line {exc.lineno})"
     if isinstance(exc, OSError) and exc.errno == 27:
         message = "the output limit was reached: the code printed or wrote too much"
+        kind = "output_flood"
     if isinstance(exc, BlockingIOError) and "fork" in "".join(
         traceback.format_tb(exc.__traceback__)
     ):
         message = "could not start another process: the sandbox caps the number of processes"
+        kind = "process_limit"
     if isinstance(exc, SystemExit):
         message = f"the code called exit({exc.code!r})"
+        kind = "exit"
+    if isinstance(exc, MemoryError):
+        kind = "memory"
+    if isinstance(exc, ForbiddenImport) or (
+        isinstance(exc, ImportError) and "is not allowed in this assignment" in message
+    ):
+        kind = "forbidden"
+    if isinstance(exc, MissingName):
+        kind = "missing_function"
     return {
         "type": type(exc).__name__,
         "message": message[:2000],
         "where": _student_frames(exc.__traceback__),
+        "kind": kind,
     }
 
 
@@ -121,7 +143,7 @@ def _target(spec: list[Any]) -> Any:
         obj: Any = _modules[spec[1]]
         for part in str(spec[2]).split("."):
             if not hasattr(obj, part):
-                raise AttributeError(
+                raise MissingName(
                     f"{spec[1]}.py has no {spec[2]!r} (is it defined and named as in the assignment?)"
                 )
             obj = getattr(obj, part)

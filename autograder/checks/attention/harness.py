@@ -88,7 +88,9 @@ def compare_naming_nan(got, want, *, what, call, mistakes):
                 hit = False
             if hit:
                 raise CheckFailure(
-                    f"{failure.message}\n  Likely mistake ({name}): {message}", diagnosis=name
+                    f"{failure.message}\n  Likely mistake ({name}): {message}",
+                    diagnosis=name,
+                    kind=failure.kind,
                 ) from None
         raise
 

@@ -111,7 +111,9 @@ def compare_loss(sub, oracle, name, args, *, names=("loss", "grad"), with_overfl
         for mistake, (message, value) in mistakes.items():
             if _nonfinite(value):
                 raise CheckFailure(
-                    f"{failure.message}\n  Likely mistake ({mistake}): {message}", diagnosis=mistake
+                    f"{failure.message}\n  Likely mistake ({mistake}): {message}",
+                    diagnosis=mistake,
+                    kind=failure.kind,
                 ) from None
         raise
 

@@ -216,7 +216,9 @@ def refuse_forbidden_source(sub):
         return
     found = forbidden_in_source(text)
     if found:
-        raise CheckFailure(REFUSAL.format(what=", ".join(found)), diagnosis="forbidden-api")
+        raise CheckFailure(
+            REFUSAL.format(what=", ".join(found)), diagnosis="forbidden-api", kind="forbidden"
+        )
 
 
 def _describe(cls, init_args, x, mask, eval_mode):
@@ -247,6 +249,7 @@ def check_layer(sub, oracle, task, cls, init_args, state, x, mask, dout):
         raise CheckFailure(
             f"{call}\n  " + REFUSAL.format(what=", ".join(map(str, findings))),
             diagnosis="forbidden-api",
+            kind="forbidden",
         )
     names = ["out", "dx", *(f"grad of {name}" for name in sorted(state))]
     mistakes = {name: (message, _values(value)) for name, (message, value) in candidates.items()}
@@ -265,6 +268,7 @@ def check_eval_mode(sub, oracle, cls, init_args, state, x, mask, dout):
         raise CheckFailure(
             f"{call}\n  " + REFUSAL.format(what=", ".join(map(str, findings))),
             diagnosis="forbidden-api",
+            kind="forbidden",
         )
     first, second = (np.asarray(o, dtype=float) for o in outputs)
     if first.shape != second.shape or not np.array_equal(first, second):
