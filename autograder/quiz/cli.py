@@ -221,3 +221,37 @@ def grade_command(quiz_id: str, answer_files: tuple[Path, ...], out_dir: Path) -
     console.print(
         Text(f"results in {out_dir} (grades.csv and <student>/results.json)"), soft_wrap=True
     )
+
+
+@quiz.command("export")
+@click.argument("quiz_id", metavar="QUIZ")
+@click.option(
+    "--format", "fmt", type=click.Choice(["moodle", "qti", "gift"]), required=True,
+    help="Moodle XML, a QTI 1.2 zip (Canvas) or GIFT.",
+)  # fmt: skip
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--student", default=None, help="Export this student's version (values, order).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the drawn values.")
+@click.option(
+    "--variants", type=click.IntRange(1, 50), default=1, show_default=True,
+    help="Moodle: this many variants of each parametrized question, one category each.",
+)  # fmt: skip
+def export_command(
+    quiz_id: str, fmt: str, out: Path, lang: str, student: str | None, seed: int, variants: int
+) -> None:
+    """Write QUIZ for an LMS, answer keys and explanations included (instructors only)."""
+    from autograder.quiz.export import export_course_quiz
+
+    try:
+        done = export_course_quiz(
+            quiz_id=quiz_id, fmt=fmt, out=out, lang=lang, student=student, seed=seed,
+            variants=variants,
+        )  # fmt: skip
+    except (CourseNotFound, BankError, QuizNotFound, ValueError) as exc:
+        raise _fail(exc) from None
+    who = f"student {student}" if student else f"seed {done.seed}"
+    click.echo(
+        f"Wrote {done.path}: {done.items} {fmt} questions from the {done.questions} of "
+        f"{quiz_id} ({lang}, values of {who}). It holds the answers: keep it from students."
+    )
