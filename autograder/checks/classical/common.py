@@ -111,10 +111,8 @@ def linreg_defaults_and_inputs(module, X, y):
 # ---------------------------------------------------------------------------
 
 
-def linreg_case(sub, oracle, rng, n, d, l2, collinear=False):
+def linreg_case(sub, oracle, rng, n, d, l2):
     X, y = regression_data(rng, n, d)
-    if collinear:
-        X = np.hstack([X, 2.0 * X[:, :1]])
     check_outputs(sub, oracle, "linear_regression_fit", (X, y), ("w", "b"), kwargs={"l2": l2})
 
 
