@@ -24,7 +24,7 @@ LABEL_CHARS = 48
 def _figure(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=96)
+    return Figure(figsize=(width, height), dpi=96, layout="constrained")
 
 
 def _svg(fig: Any, chart_id: str) -> str:
@@ -34,7 +34,7 @@ def _svg(fig: Any, chart_id: str) -> str:
     with matplotlib.rc_context(
         {"svg.fonttype": "none", "svg.hashsalt": chart_id, "font.family": "sans-serif"}
     ):
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     text = _METADATA_RE.sub("", buffer.getvalue())
     text = _PROLOGUE_RE.sub("", text, count=1)
     return text.replace("<svg ", f'<svg role="img" aria-label="{chart_id}" ', 1)
@@ -46,7 +46,7 @@ def _short(label: str) -> str:
 
 def score_distribution(summary: BatchSummary) -> str:
     """Histogram of the students' percentages in ten-point bins."""
-    fig = _figure(6.4, 2.8)
+    fig = _figure(7.2, 2.6)
     ax = fig.add_subplot()
     bins = list(range(0, 101, 10))
     ax.hist(summary.percents, bins=bins, color=BLUE, edgecolor="white")
@@ -66,11 +66,12 @@ def pass_rates(rates: list[Rate], chart_id: str, what: str) -> str:
     height = max(1.6, 0.26 * len(rates) + 0.9)
     fig = _figure(7.2, height)
     ax = fig.add_subplot()
-    labels = [_short(r.name) for r in rates]
+    labels = [_short(r.name) + (" (hidden)" if r.hidden else "") for r in rates]
     values = [100 * r.fraction for r in rates]
     positions = list(range(len(rates)))
     colours = [GREEN if v >= 50 else RED for v in values]
     ax.barh(positions, values, color=colours, height=0.7)
+    ax.margins(y=0.01)
     ax.set_yticks(positions, labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -84,7 +85,7 @@ def pass_rates(rates: list[Rate], chart_id: str, what: str) -> str:
 def mistakes_chart(mistakes: list[MistakeCount], limit: int = 15) -> str:
     """The most frequent named mistakes with how many students made each."""
     shown = mistakes[:limit]
-    fig = _figure(7.2, max(1.4, 0.3 * len(shown) + 0.9))
+    fig = _figure(7.2, max(1.4, 0.3 * len(shown) + 0.9) if shown else 0.5)
     ax = fig.add_subplot()
     if not shown:
         ax.text(0.5, 0.5, "no named mistakes in this batch", ha="center", va="center")

@@ -33,6 +33,7 @@ class Rate:
     passed: int
     total: int
     task: str = ""
+    hidden: bool = False
 
     @property
     def fraction(self) -> float:
@@ -131,7 +132,8 @@ def summarise(results: list[SubmissionResult]) -> BatchSummary:
         named: set[tuple[str, str]] = set()
         for test in result.tests:
             rate = check_pass.setdefault(
-                _check_key(test), Rate(test.name, 0, total, task=test.task)
+                _check_key(test),
+                Rate(test.name, 0, total, task=test.task, hidden=test.visibility != "visible"),
             )
             passed = test.status == "passed"
             rate.passed += passed
