@@ -58,8 +58,46 @@ def check_outputs(sub, oracle, name, args, names, *, task=None, rtol=1e-6, atol=
     mistakes = oracle.candidates(task or name, name, *args, **kwargs)
     want = oracle.call(name, *args, **kwargs)
     got = sub.call(name, *args, **kwargs)
-    compare_all(got, want, names, call=sub.last_call, rtol=rtol, atol=atol, mistakes=mistakes)
+    try:
+        compare_all(got, want, names, call=sub.last_call, rtol=rtol, atol=atol, mistakes=mistakes)
+    except CheckFailure as failure:
+        if failure.diagnosis:
+            raise
+        named = nonfinite_mistake(got, mistakes, rtol, atol)
+        if named is None:
+            raise
+        mistake, message = named
+        raise CheckFailure(
+            f"{failure.message}\n  Likely mistake ({mistake}): {message}", diagnosis=mistake
+        ) from None
     return got
+
+
+def nonfinite_mistake(got, mistakes, rtol, atol):
+    """(name, message) of a mistake whose output has NaN or inf exactly where `got` has.
+
+    `compare` never matches non-finite values; a mistake such as the mean of an
+    empty cluster (NaN) is recognised here instead.
+    """
+    if not isinstance(got, (tuple, list)):
+        return None
+    for name, (message, value) in (mistakes or {}).items():
+        if not isinstance(value, (tuple, list)) or len(value) != len(got):
+            continue
+        try:
+            parts = [
+                (np.asarray(g, dtype=float), np.asarray(v, dtype=float)) for g, v in zip(got, value)
+            ]
+        except (TypeError, ValueError):
+            continue
+        if not any(not np.all(np.isfinite(v)) for _, v in parts):
+            continue
+        if all(
+            g.shape == v.shape and np.allclose(g, v, rtol=rtol, atol=atol, equal_nan=True)
+            for g, v in parts
+        ):
+            return name, message
+    return None
 
 
 def check_scalar_batch(sub, oracle, harness, task, *args, what, rtol=1e-6, atol=1e-9):

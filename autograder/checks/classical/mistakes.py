@@ -147,6 +147,21 @@ MISTAKES = [
         ),
     ),
     Mistake(
+        name="kmeans_empty_cluster_nan",
+        task="kmeans",
+        message=(
+            "an empty cluster's center becomes NaN (the mean of no points); a cluster that "
+            "gets no points must keep its previous center."
+        ),
+        replace=(
+            (
+                "            if members.any():\n"
+                "                centers[j] = X[members].mean(axis=0)\n",
+                "            centers[j] = X[members].mean(axis=0)\n",
+            ),
+        ),
+    ),
+    Mistake(
         name="pca_not_centred",
         task="pca",
         message=(
