@@ -22,6 +22,7 @@ from typing import Any
 from autograder.config import Course, load_course
 from autograder.grading import default_seed, grade_submission
 from autograder.results import SubmissionResult, read_results, write_grades_csv, write_results
+from autograder.sandbox.host import describe
 from autograder.staging import StagedSubmission, discover, stage
 
 
@@ -76,6 +77,7 @@ class BatchReport:
     graded: int
     reused: int
     seconds: float
+    isolation: str = ""  # how the workers were isolated on the machine that ran the batch
 
 
 def _reusable(
@@ -151,4 +153,5 @@ def grade_batch(
         graded=len(todo),
         reused=reused,
         seconds=time.perf_counter() - started,
+        isolation=describe(),
     )

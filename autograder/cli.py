@@ -2,17 +2,31 @@
 
 Students: `dlcourse check ID`. Instructors: `dlcourse grade ID SUBMISSIONS --out DIR`,
 `dlcourse release`. Everyone: `dlcourse list`, `dlcourse quiz ...`.
+
+The commands (`autograder.commands`) return data; the views in
+`autograder.feedback` render it. Exit status, for every command:
+0 it did what was asked; 1 it ran and the answer is no (a failing self-check,
+assignments/ out of sync); 2 it could not run (a usage error, or an expected
+error such as an unknown assignment, reported as one `error:` line).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from autograder.config import ConfigError
 from autograder.paths import CourseNotFound
+
+EXIT_OK, EXIT_NO, EXIT_ERROR = 0, 1, 2
+
+
+def _console() -> Console:
+    return Console(highlight=False)
 
 
 class _Group(click.Group):
@@ -34,7 +48,7 @@ class _Group(click.Group):
             FileNotFoundError,
         ) as exc:
             click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(EXIT_ERROR)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,8 +68,9 @@ def main() -> None:
 def list_command() -> None:
     """List the assignments with their tasks and points."""
     from autograder.commands import list_assignments
+    from autograder.feedback import show_assignments
 
-    list_assignments()
+    show_assignments(_console(), list_assignments())
 
 
 @main.command("check")
@@ -76,8 +91,14 @@ def check_command(assignment: str, path: Path | None, as_json: bool) -> None:
     random inputs) run only when your instructor grades the submission.
     """
     from autograder.commands import self_check
+    from autograder.feedback import show_self_check
 
-    sys.exit(self_check(assignment, path=path, as_json=as_json))
+    check = self_check(assignment, path=path)
+    if as_json:
+        click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        show_self_check(_console(), check)
+    sys.exit(EXIT_OK if check.ok else EXIT_NO)
 
 
 @main.command("grade")
@@ -135,18 +156,36 @@ def grade_command(
     OUT/<student>/results.json (Gradescope's schema), OUT/grades.csv and the
     gradebook. Exits 0 when grading ran, whatever the scores.
     """
-    from autograder.commands import grade
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    grade(
-        assignment,
-        list(submissions),
-        out=out,
-        jobs=jobs,
-        seed=seed,
-        force=force,
-        dask_scheduler=dask_scheduler,
-        database=database,
+    from autograder.commands import grade
+    from autograder.feedback import show_batch
+
+    console = _console()
+    bar = Progress(
+        TextColumn("grading {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
     )
+    with bar:
+        task = bar.add_task(assignment, total=None)
+        report = grade(
+            assignment,
+            list(submissions),
+            out=out,
+            jobs=jobs,
+            seed=seed,
+            force=force,
+            dask_scheduler=dask_scheduler,
+            database=database,
+            on_start=lambda n: bar.update(task, total=n),
+            progress=lambda _r: bar.advance(task),
+        )
+    show_batch(console, report, assignment, out)
     click.echo(f"Report: dlcourse report {out} --out {out / 'report.html'} [--students DIR]")
 
 
@@ -173,8 +212,11 @@ def release_command(assignments: tuple[str, ...], out: Path | None, check_only: 
     verify that no solution code and no hidden check leaked into it.
     """
     from autograder.commands import release
+    from autograder.feedback import show_release
 
-    sys.exit(release(list(assignments), out=out, check_only=check_only))
+    report = release(list(assignments), out=out, check_only=check_only)
+    show_release(_console(), report)
+    sys.exit(EXIT_OK if report.ok else EXIT_NO)
 
 
 @main.command("report")

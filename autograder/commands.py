@@ -1,21 +1,26 @@
-"""Plain functions behind the CLI commands (keyword-only options, testable alone)."""
+"""Plain functions behind the CLI commands: keyword-only options, data back, no printing.
+
+Each returns a value the CLI renders (`autograder.feedback`) and turns into an
+exit status (`autograder.cli`), so the library and the CLI cannot drift and
+each command can be tested without a terminal.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+import contextlib
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from autograder import paths
 from autograder.config import load_course
-from autograder.results import FAILURE_KINDS, SubmissionResult
+from autograder.results import SubmissionResult
 
-console = Console(highlight=False)
+if TYPE_CHECKING:
+    from autograder.batch import BatchReport
 
 
 # ---------------------------------------------------------------------------
@@ -43,9 +48,6 @@ class _Collector:
 
 def collect_points(assignments: Iterable[str]) -> dict[str, dict[str, Any]]:
     """{assignment: {"public": pts, "hidden": pts, "tasks": {task: pts}}} from the check markers."""
-    import contextlib
-    import io
-
     import pytest
 
     from autograder.runner import check_files, quiet_pytest_env
@@ -69,35 +71,60 @@ def collect_points(assignments: Iterable[str]) -> dict[str, dict[str, Any]]:
     return summary
 
 
-def list_assignments(*, root: Path | None = None) -> None:
+@dataclass
+class AssignmentRow:
+    id: str
+    title: str
+    public: float | None  # None: the assignment has no checks here
+    hidden: float
+    deadline: datetime | None
+
+
+@dataclass
+class AssignmentListing:
+    course: str
+    rows: list[AssignmentRow]
+
+
+def list_assignments(*, root: Path | None = None) -> AssignmentListing:
+    """Every assignment of the course with its public and hidden points and deadline."""
     course = load_course(root)
     points = collect_points(course.assignments)
-    table = Table(title=f"{course.name}: assignments", show_lines=False)
-    table.add_column("id", style="bold cyan", no_wrap=True, min_width=14)
-    table.add_column("title", ratio=1)
-    table.add_column("public", justify="right")
-    table.add_column("hidden", justify="right")
-    table.add_column("total", justify="right", style="bold")
-    table.add_column("due", no_wrap=True)
+    rows = []
     for ident, assignment in course.assignments.items():
         entry = points.get(ident)
-        if entry is None:
-            public = hidden = total = "-"
-        else:
-            public = f"{entry['public']:g}"
-            hidden = f"{entry['hidden']:g}" if entry["hidden"] else "(not here)"
-            total = f"{entry['public'] + entry['hidden']:g}"
-        due = assignment.deadline.strftime("%Y-%m-%d") if assignment.deadline else ""
-        table.add_row(ident, assignment.title, public, hidden, total, due)
-    console.print(table)
-    console.print(
-        "Self-check one with [bold]dlcourse check ID[/]; see the tasks in assignments/ID/README.md."
-    )
+        rows.append(
+            AssignmentRow(
+                id=ident,
+                title=assignment.title,
+                public=entry["public"] if entry else None,
+                hidden=entry["hidden"] if entry else 0.0,
+                deadline=assignment.deadline,
+            )
+        )
+    return AssignmentListing(course=course.name, rows=rows)
 
 
 # ---------------------------------------------------------------------------
 # check
 # ---------------------------------------------------------------------------
+@dataclass
+class SelfCheck:
+    result: SubmissionResult
+    folder: Path
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Graded, with at least one check, and every check passed."""
+        tests = self.result.tests
+        return (
+            self.result.status == "graded"
+            and bool(tests)
+            and all(t.status == "passed" for t in tests)
+        )
+
+
 def _default_path(assignment: str, root: Path) -> Path:
     folder = paths.assignments_dir(root) / assignment
     if folder.is_dir():
@@ -105,31 +132,8 @@ def _default_path(assignment: str, root: Path) -> Path:
     return Path.cwd()
 
 
-def render_result(result: SubmissionResult, *, show_passed: bool = True) -> None:
-    table = Table(title=f"{result.assignment}: {result.student}", show_lines=False)
-    table.add_column("task", style="cyan")
-    table.add_column("check")
-    table.add_column("points", justify="right")
-    table.add_column("result")
-    for test in result.tests:
-        if test.status != "passed" or show_passed:
-            mark = "[green]pass[/]" if test.status == "passed" else "[red]FAIL[/]"
-            table.add_row(
-                escape(test.task), escape(test.name), f"{test.score:g}/{test.max_score:g}", mark
-            )
-    console.print(table)
-    failed = [t for t in result.tests if t.status != "passed"]
-    for test in failed[:25]:
-        console.print(f"\n[bold red]FAIL[/] [cyan]{escape(test.task)}[/] {escape(test.name)}")
-        console.print(escape(test.output.rstrip()))
-    if len(failed) > 25:
-        console.print(f"\n... and {len(failed) - 25} more failing checks (use --json for all).")
-
-
-def self_check(
-    assignment: str, *, path: Path | None = None, as_json: bool = False, root: Path | None = None
-) -> int:
-    """Run the public checks; return the exit status (0 when all pass)."""
+def self_check(assignment: str, *, path: Path | None = None, root: Path | None = None) -> SelfCheck:
+    """Run the public checks on `path` (default: assignments/ASSIGNMENT)."""
     from autograder.grading import grade_submission
     from autograder.staging import stage
 
@@ -137,27 +141,8 @@ def self_check(
     spec = course.assignment(assignment)
     folder = Path(path) if path else _default_path(assignment, course.root)
     staged = stage(folder.name, folder, spec)
-    result = grade_submission(staged, assignment, include_hidden=False, root=course.root)
-    if as_json:
-        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        render_result(result)
-        passed = sum(1 for t in result.tests if t.status == "passed")
-        colour = "green" if passed == len(result.tests) and result.tests else "red"
-        console.print(
-            f"\n[bold {colour}]{result.score:g} / {result.max_score:g} points[/]: "
-            f"{passed} of {len(result.tests)} public checks pass ({escape(str(folder))})."
-        )
-        if staged.problems:
-            console.print("[red]Problems:[/] " + escape("; ".join(staged.problems)))
-        if passed == len(result.tests) and result.tests:
-            console.print("Hidden checks use other inputs: test edge cases yourself too.")
-    ok = (
-        result.status == "graded"
-        and result.tests
-        and all(t.status == "passed" for t in result.tests)
-    )
-    return 0 if ok else 1
+    result = grade_submission(staged, assignment, include_hidden=False, course=course)
+    return SelfCheck(result=result, folder=folder, problems=list(staged.problems))
 
 
 # ---------------------------------------------------------------------------
@@ -174,127 +159,69 @@ def grade(
     dask_scheduler: str | None = None,
     database: str | None = None,
     root: Path | None = None,
-) -> list[SubmissionResult]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    on_start: Callable[[int], None] | None = None,
+    progress: Callable[[SubmissionResult], None] | None = None,
+) -> BatchReport:
+    """Grade a batch (see `autograder.batch.grade_batch`); the report says what happened."""
     from autograder.batch import grade_batch
-    from autograder.sandbox.host import describe
 
-    progress = Progress(
-        TextColumn("grading {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-        transient=True,
+    return grade_batch(
+        assignment,
+        submissions,
+        out,
+        jobs=jobs,
+        seed=seed,
+        force=force,
+        dask_scheduler=dask_scheduler,
+        database=database,
+        root=root,
+        on_start=on_start,
+        progress=progress,
     )
-    with progress:
-        bar = progress.add_task(assignment, total=None)
-        report = grade_batch(
-            assignment,
-            submissions,
-            out,
-            jobs=jobs,
-            seed=seed,
-            force=force,
-            dask_scheduler=dask_scheduler,
-            database=database,
-            root=root,
-            on_start=lambda n: progress.update(bar, total=n),
-            progress=lambda _r: progress.advance(bar),
-        )
-    table = Table(title=f"{assignment}: {len(report.results)} submissions")
-    for column, justify in (("student", "left"), ("score", "right"), ("max", "right"),
-                            ("%", "right"), ("checks failed", "right"), ("notes", "left")):  # fmt: skip
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for result in report.results:
-        failed = sum(1 for t in result.tests if t.status != "passed")
-        percent = 100 * result.score / result.max_score if result.max_score else 0.0
-        notes = _notes(result)
-        table.add_row(
-            escape(result.student),
-            f"{result.score:g}",
-            f"{result.max_score:g}",
-            f"{percent:.0f}",
-            str(failed),
-            escape(notes),
-        )
-    console.print(table)
-    per = report.seconds / report.graded if report.graded else 0.0
-    console.print(
-        f"Graded {report.graded} (reused {report.reused} unchanged) in {report.seconds:.1f} s"
-        + (f" ({per:.2f} s per submission)" if report.graded else "")
-        + f".\nResults: {escape(str(out))}/<student>/results.json, {escape(str(out / 'grades.csv'))}."
-    )
-    console.print(f"Isolation: {escape(describe())}.")
-    return report.results
-
-
-# The failure kinds worth a note in the summary table (plain wrong values are not).
-_NOTED = {
-    "import", "missing_files", "timeout", "crash", "exit", "memory", "process_limit",
-    "output_flood", "forbidden", "nan", "shape", "missing_function",
-}  # fmt: skip
-
-
-def _notes(result: SubmissionResult) -> str:
-    notes = []
-    if result.status != "graded":
-        notes.append("ERROR: " + result.output.splitlines()[0][:80] if result.output else "ERROR")
-    kinds = {t.diagnosis for t in result.tests if t.diagnosis}
-    if kinds:
-        notes.append("mistakes: " + ", ".join(sorted(kinds)))
-    failed = {t.kind for t in result.tests if t.status != "passed"}
-    # FAILURE_KINDS is ordered most telling first; the table shows the first two
-    labels = [label for kind, label in FAILURE_KINDS.items() if kind in failed and kind in _NOTED]
-    notes.extend(labels[:2])
-    if result.extra.get("integrity_notes"):
-        notes.append(f"{len(result.extra['integrity_notes'])} integrity note(s)")
-    if result.late_days:
-        notes.append(f"{result.late_days} day(s) late")
-    return "; ".join(notes)
 
 
 # ---------------------------------------------------------------------------
 # release
 # ---------------------------------------------------------------------------
+@dataclass
+class ReleaseReport:
+    check_only: bool
+    # (assignment, files written, differences found by --check)
+    assignments: list[tuple[str, int, list[str]]] = field(default_factory=list)
+    bundle: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return [problem for _, _, drift in self.assignments for problem in drift]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 def release(
     assignments: list[str],
     *,
     out: Path | None = None,
     check_only: bool = False,
     root: Path | None = None,
-) -> int:
+) -> ReleaseReport:
+    """Regenerate assignments/ (or, with `check_only`, compare), then maybe build the bundle."""
     from autograder.release import drift, plan_assignment, write_plan
 
     course = load_course(root)
     ids = assignments or [a for a in course.assignments if paths.has_solutions(a, course.root)]
-    problems: list[str] = []
+    report = ReleaseReport(check_only=check_only)
     for ident in ids:
         course.assignment(ident)
         plan = plan_assignment(course.root / "solutions", ident)
         target = course.root / "assignments" / ident
         if check_only:
-            found = drift(plan, target)
-            problems += found
-            state = "[green]in sync[/]" if not found else f"[red]{len(found)} difference(s)[/]"
-            console.print(f"assignments/{ident}: {state}")
+            report.assignments.append((ident, 0, drift(plan, target)))
         else:
-            written = write_plan(plan, target)
-            console.print(
-                f"assignments/{ident}: wrote {len(written)} file(s) from solutions/{ident}"
-            )
-    for problem in problems:
-        console.print(f"  {escape(problem)}")
-    if check_only:
-        if problems:
-            console.print("Run [bold]dlcourse release[/] to regenerate them.")
-        return 1 if problems else 0
-    if out is not None:
+            report.assignments.append((ident, len(write_plan(plan, target)), []))
+    if out is not None and not check_only:
         from autograder.bundle import build_bundle
 
-        report = build_bundle(course, Path(out), ids)
-        for line in report:
-            console.print(escape(line))
-    return 0
+        report.bundle = build_bundle(course, Path(out), ids)
+    return report

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import Assignment, Course, load_course
+from autograder.feedback import staging_problem, summary_text
 from autograder.results import SubmissionResult
 from autograder.runner import ORACLE_FILE, run_checks
 from autograder.sandbox.host import describe
@@ -75,9 +76,7 @@ def note_integrity(job: Grading) -> None:
 
 def run_the_checks(job: Grading) -> None:
     """Run the checks; a submission that could not be staged fails each with the reason."""
-    problem = "; ".join(job.staged.problems)
-    if problem:
-        problem = f"your submission could not be graded as it is: {problem}"
+    problem = staging_problem(job.staged.problems)
     with job.staged.materialised() as folder:
         tests, code, log = run_checks(
             job.course,
@@ -139,21 +138,6 @@ def grade_submission(
     for step in STEPS:
         step(job)
     return result
-
-
-def summary_text(result: SubmissionResult, problems: list[str]) -> str:
-    passed = sum(1 for t in result.tests if t.status == "passed")
-    lines = [
-        f"{result.assignment}: {result.score:g} / {result.max_score:g} points; "
-        f"{passed} of {len(result.tests)} checks passed.",
-    ]
-    if problems:
-        lines.append("Problems with the submission: " + "; ".join(problems))
-    if result.late_days:
-        lines.append(f"Submitted {result.late_days} day(s) late: {result.penalty:.0%} deducted.")
-    lines.append(f"Seed {result.seed} (re-grading with it reproduces this grade).")
-    lines.append(f"Isolation: {result.isolation}.")
-    return "\n".join(lines)
 
 
 def __getattr__(name: str) -> Any:

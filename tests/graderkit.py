@@ -45,3 +45,12 @@ def failures(result: SubmissionResult) -> str:
     return "\n".join(
         f"- {t.name} ({t.task}): {t.output[:400]}" for t in result.tests if t.status != "passed"
     )
+
+
+@cache
+def check_points(assignment: str) -> tuple[float, float]:
+    """(public, hidden) points of an assignment, summed from its checks' markers."""
+    from autograder.commands import collect_points
+
+    entry = collect_points([assignment])[assignment]
+    return entry["public"], entry["hidden"]

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from graderkit import ROOT
+from graderkit import ROOT, check_points
 
 from autograder.cli import main
 
@@ -48,14 +48,16 @@ def test_list_shows_assignments_with_points(run):
         "transformer",
     ):
         assert ident in result.output
-    assert "117" in result.output
+    public, hidden = check_points("conv")
+    assert f"{public + hidden:g}" in result.output
 
 
 def test_check_passes_the_reference(run):
     """Does `dlcourse check conv --path solutions/conv` pass and exit 0?"""
     result = run("check", "conv", "--path", ROOT / "solutions" / "conv")
     assert result.exit_code == 0, result.output
-    assert "32 / 32 points" in result.output
+    public, _ = check_points("conv")
+    assert f"{public:g} / {public:g} points" in result.output
 
 
 def test_check_explains_failures_and_exits_1(run, tmp_path):
@@ -75,7 +77,7 @@ def test_check_defaults_to_the_stub_and_json_is_results_json(run, monkeypatch):
     result = run("check", "conv", "--json")
     assert result.exit_code == 1
     data = json.loads(result.output)
-    assert data["score"] == 0 and data["max_score"] == 32
+    assert data["score"] == 0 and data["max_score"] == check_points("conv")[0]
     assert {"score", "max_score", "execution_time", "output", "tests"} <= set(data)
     test = data["tests"][0]
     assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
@@ -92,7 +94,8 @@ def test_grade_writes_results_and_csv(run, tmp_path):
     assert result.exit_code == 0, result.output
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
     assert set(rows) == {"ada_loops", "cy_syntax_error", "uma_zip"}
-    assert rows["ada_loops"]["score"] == rows["ada_loops"]["max_score"] == "117"
+    total = f"{sum(check_points('conv')):g}"
+    assert rows["ada_loops"]["score"] == rows["ada_loops"]["max_score"] == total
     assert rows["cy_syntax_error"]["score"] == "0"
     assert rows["uma_zip"]["seed"] == "5"
     data = json.loads((out / "cy_syntax_error" / "results.json").read_text())
@@ -147,3 +150,17 @@ def test_unknown_assignment_is_a_clear_error(run):
     result = CliRunner().invoke(main, ["check", "nope"])
     assert result.exit_code == 2
     assert "unknown assignment 'nope'" in result.output
+
+
+def test_commands_return_data_not_text(capsys):
+    """Do the commands behind the CLI return values and print nothing themselves?"""
+    from autograder.commands import AssignmentListing, SelfCheck, list_assignments, self_check
+
+    listing = list_assignments(root=ROOT)
+    assert isinstance(listing, AssignmentListing)
+    conv = next(row for row in listing.rows if row.id == "conv")
+    assert (conv.public, conv.hidden) == check_points("conv")
+    check = self_check("conv", path=ROOT / "assignments" / "conv", root=ROOT)
+    assert isinstance(check, SelfCheck) and not check.ok
+    assert check.result.max_score == conv.public and check.result.score == 0
+    assert capsys.readouterr().out == ""
