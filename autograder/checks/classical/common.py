@@ -25,11 +25,11 @@ def regression_data(rng, n, d, noise=0.3):
 
 
 def classification_data(rng, n, d, scale=1.0):
-    """Binary labels (float 0/1) drawn from a logistic model; both classes present."""
+    """int64 labels 0/1 drawn from a logistic model; both classes present."""
     X = rng.standard_normal((n, d))
     w = rng.standard_normal(d) * scale
-    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(X @ w + 0.3)))).astype(float)
-    y[:2] = [0.0, 1.0]
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(X @ w + 0.3)))).astype(np.int64)
+    y[:2] = [0, 1]
     return X, y
 
 
