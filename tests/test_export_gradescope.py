@@ -65,10 +65,15 @@ def exported(tmp_path_factory) -> Path:
     return out
 
 
-def run_autograder(zip_path: Path, submission: Path, root: Path) -> dict:
-    """Lay out `root` as Gradescope does and run the exported run_autograder."""
+def run_autograder(zip_path: Path, submission: Path, root: Path, drop: str = "") -> dict:
+    """Lay out `root` as Gradescope does and run the exported run_autograder.
+
+    `drop`: a file of the unpacked zip to delete first.
+    """
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(root / "source")
+    if drop:
+        (root / "source" / drop).unlink()
     runner = root / "run_autograder"
     shutil.copy(root / "source" / "run_autograder", runner)
     runner.chmod(runner.stat().st_mode | stat.S_IXUSR)
@@ -145,6 +150,18 @@ def test_run_autograder_grades_reference_stub_and_mistake(exported, tmp_path):
     assert 0 < wrong["score"] < reference["score"]
     named = [t for t in wrong["tests"] if t["extra_data"]["diagnosis"] == MISTAKE]
     assert named and all(t["status"] == "failed" for t in named)
+
+
+def test_run_autograder_grades_with_the_zip_not_this_checkout(exported, tmp_path):
+    """Without the zip's hidden checks, no hidden check runs, though this checkout has them."""
+    data = run_autograder(
+        exported,
+        ROOT / "solutions" / ASSIGNMENT,
+        tmp_path,
+        drop=f"dlcourse/autograder/checks/{ASSIGNMENT}/test_hidden.py",
+    )
+    nodeids = [t["extra_data"]["nodeid"] for t in data["tests"]]
+    assert nodeids and not any("test_hidden" in n for n in nodeids)
 
 
 def test_run_autograder_reports_a_broken_grader(tmp_path):
