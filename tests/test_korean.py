@@ -17,12 +17,14 @@ from pathlib import Path
 import pytest
 
 from autograder.notebook_lang import (
+    is_multilingual,
     language_versions,
     localized_name,
     pairing_problems,
     split_notebook,
 )
 from autograder.quiz.korean import agree_particles
+from autograder.release import plan_assignment
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -99,7 +101,8 @@ def _public_names(assignment: str) -> set[str]:
 
 def _korean_texts() -> list[tuple[str, str]]:
     """(where, text) for every Korean README and Korean notebook cell."""
-    texts = [(f"{a}/README.ko.md", _read(SOLUTIONS / a / "README.ko.md")) for a in ASSIGNMENTS]
+    readmes = [SOLUTIONS / a / "README.ko.md" for a in ASSIGNMENTS]
+    texts = [(f"{p.parent.name}/{p.name}", _read(p)) for p in readmes if p.is_file()]
     texts.append(("course/docs/glossary.md", _read(GLOSSARY)))
     for path in NOTEBOOKS:
         notebook = json.loads(_read(path))
@@ -245,3 +248,35 @@ def test_pairing_problems_are_found() -> None:
     assert "code cell tagged" in problems
     untagged = " ".join(pairing_problems(_notebook(("markdown", None))))
     assert "without a language tag" in untagged
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.parent.name for p in NOTEBOOKS])
+def test_every_notebook_pairs_english_and_korean_text(notebook: Path) -> None:
+    """Does every English markdown cell have its Korean counterpart right after it?"""
+    data = json.loads(_read(notebook))
+    assert is_multilingual(data), f"{notebook.name} has no language-tagged cells"
+    assert pairing_problems(data, notebook.name) == []
+    for cell in data["cells"]:
+        if cell.get("metadata", {}).get("lang") == "ko":
+            text = "".join(cell["source"])
+            assert len(HANGUL.findall(_prose(text))) > len(LATIN.findall(_prose(text))), text[:80]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.parent.name for p in NOTEBOOKS])
+def test_release_writes_both_notebooks_with_the_same_code(notebook: Path) -> None:
+    """Does release write ID.ipynb and ID.ko.ipynb, same code cells, one language each?"""
+    assignment = notebook.parent.name
+    files = {f.relpath: f.content for f in plan_assignment(SOLUTIONS, assignment).files}
+    english = json.loads(files[notebook.name])
+    korean = json.loads(files[localized_name(notebook.name, "ko")])
+
+    def code(nb: dict) -> list[str]:
+        return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+    def text(nb: dict) -> str:
+        return "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+    assert code(english) == code(korean) and code(english)
+    assert not HANGUL.search(_prose(text(english))), "Korean text in the English notebook"
+    assert len(HANGUL.findall(text(korean))) > len(LATIN.findall(_prose(text(korean))))
+    assert "lang" not in json.dumps([c["metadata"] for c in english["cells"] + korean["cells"]])
