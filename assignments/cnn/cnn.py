@@ -131,7 +131,8 @@ def lr_schedule(step, warmup_steps, total_steps):
     torch.optim.lr_scheduler.LambdaLR computes when given this function.
 
     Inputs:
-    - step: int >= 0, the index of the update
+    - step: int >= 0, the index of the update (steps past the last update get
+      the last update's factor)
     - warmup_steps: int >= 1
     - total_steps: int >= warmup_steps, the number of updates of the whole run
 
@@ -140,7 +141,8 @@ def lr_schedule(step, warmup_steps, total_steps):
     """
     if not 1 <= warmup_steps <= total_steps:
         raise ValueError("need 1 <= warmup_steps <= total_steps")
-    t = step + 1
+    # LambdaLR asks once more after the last update: past the end, keep the last factor.
+    t = min(step + 1, total_steps)
     # Fill `factor`.
     # YOUR CODE HERE
     raise NotImplementedError("cnn/lr_schedule: fill in this blank (see its docstring)")
