@@ -36,6 +36,13 @@ Then, for each assignment:
 
 Quizzes: `.venv/bin/dlcourse quiz list`, then `.venv/bin/dlcourse quiz take QUIZ --lang en` (or `ko`).
 
+Two languages: every assignment comes in English and in Korean. Pick one per file;
+the module `ID.py` is the same for both.
+
+- English: `assignments/ID/README.md` and `assignments/ID/ID.ipynb`;
+- 한국어: `assignments/ID/README.ko.md`와 `assignments/ID/ID.ko.ipynb`,
+  퀴즈는 `--lang ko`.
+
 Assignments: {assignments}.
 """
 

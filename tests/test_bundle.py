@@ -97,3 +97,18 @@ def test_mistakes_are_named_in_the_bundle(bundle):
     data = json.loads(result.stdout)
     assert result.returncode == 1
     assert any(t["extra_data"]["diagnosis"] == "flipped_kernel" for t in data["tests"])
+
+
+def test_bundle_carries_both_languages(bundle):
+    """Does every assignment reach students with its English and Korean README and notebook?"""
+    out, _ = bundle
+    for assignment in ASSIGNMENTS:
+        folder = out / "assignments" / assignment
+        source = ROOT / "solutions" / assignment
+        if (source / "README.md").is_file():
+            assert (folder / "README.md").is_file() and (folder / "README.ko.md").is_file()
+        for notebook in source.glob("*.ipynb"):
+            assert (folder / notebook.name).is_file(), notebook.name
+            assert (folder / f"{notebook.stem}.ko.ipynb").is_file(), notebook.name
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "README.ko.md" in readme and "ID.ko.ipynb" in readme
