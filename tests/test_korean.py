@@ -169,8 +169,13 @@ def test_korean_readme_names_the_same_tasks(assignment: str) -> None:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_korean_readme_uses_the_glossary(assignment: str) -> None:
-    """No term the glossary rules out, and 정규화 never said of regularization."""
-    prose = _prose(_read(SOLUTIONS / assignment / "README.ko.md"))
+    """No term the glossary rules out, and 정규화 never said of regularization.
+
+    The Korean summary at the top of README.md is held to the same terms.
+    """
+    english = _read(SOLUTIONS / assignment / "README.md").splitlines()
+    summary = " ".join(line.lstrip("> ") for line in english if HANGUL.search(line))
+    prose = _prose(_read(SOLUTIONS / assignment / "README.ko.md")) + "\n" + _prose(summary)
     wrong = {word: use for word, use in FORBIDDEN.items() if word in prose}
     assert not wrong, f"use the glossary terms instead: {wrong}"
     match = REGULARIZATION_AS_NORMALIZATION.search(prose)
