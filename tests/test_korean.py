@@ -154,6 +154,13 @@ def test_every_assignment_has_a_korean_readme(assignment: str) -> None:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_two_readmes_link_each_other(assignment: str) -> None:
+    """Can a reader of either README switch to the other language in one click?"""
+    assert "(README.ko.md)" in _read(SOLUTIONS / assignment / "README.md")
+    assert "(README.md)" in _read(SOLUTIONS / assignment / "README.ko.md")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_korean_readme_names_the_same_tasks(assignment: str) -> None:
     """Does README.ko.md mention every task id and every module function that README.md does?"""
     en, ko = (
