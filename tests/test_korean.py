@@ -47,6 +47,10 @@ FORBIDDEN = {
     "레이어 정규화": "층 정규화",
     "상호상관": "교차 상관",
     "바이어스": "편향",
+    "특성": "특징",
+    "피처": "특징",
+    "리지 회귀": "릿지 회귀",
+    "클러스터": "군집",
 }
 # 정규화 means normalization only; these say it of regularization.
 REGULARIZATION_AS_NORMALIZATION = re.compile(
