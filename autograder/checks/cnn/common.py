@@ -483,9 +483,13 @@ def check_training(
         f"SmallCNN() trained with your fit on {n_train} digit-like 8x8 images for {epochs} "
         f"epochs (batch {batch_size}, lr={lr}), then its predictions on {n_test} new ones"
     )
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise CheckFailure(
+            f"{call}\n  the run returned {type(got).__name__}, not (predictions, epochs)"
+        )
     predictions, epochs_run = got
     predictions = np.asarray(predictions)
-    if predictions.shape != y_test.shape:
+    if predictions.shape != y_test.shape or predictions.dtype.kind not in "iu":
         raise CheckFailure(
             f"{call}\n  expected {y_test.shape} predictions, got {predictions.shape}"
         )
