@@ -12,21 +12,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numerics import scaled_error
 
 from autograder.paths import load_reference
 
 ref = load_reference("attention")
 
 TOL = 1e-8
-
-
-def rel_error(got, expected):
-    """Largest absolute difference, relative to the largest expected entry."""
-    got = np.asarray(got, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    scale = max(np.max(np.abs(expected), initial=0.0), 1e-12)
-    return np.max(np.abs(got - expected), initial=0.0) / scale
 
 
 def t(a, grad=False):
@@ -49,7 +41,7 @@ def test_softmax_matches_torch(shape, axis):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape) * 3
     got = ref.softmax(x, axis=axis)
-    assert rel_error(got, torch.softmax(t(x), dim=axis).numpy()) < TOL
+    assert scaled_error(got, torch.softmax(t(x), dim=axis).numpy()) < TOL
 
 
 def test_softmax_is_stable_for_huge_inputs():
@@ -57,7 +49,7 @@ def test_softmax_is_stable_for_huge_inputs():
     x = np.array([[1e4, 1e4 - 1.0, -1e4], [-1e4, -1e4 + 2.0, -1e4 + 1.0]])
     got = ref.softmax(x)
     assert np.all(np.isfinite(got))
-    assert rel_error(got, torch.softmax(t(x), dim=-1).numpy()) < TOL
+    assert scaled_error(got, torch.softmax(t(x), dim=-1).numpy()) < TOL
 
 
 def test_softmax_gives_exact_zero_for_minus_inf():
@@ -129,11 +121,11 @@ def test_sdpa_forward_and_backward_match_torch(case):
         scores = scores.masked_fill(~tmask, float("-inf"))
     tweights = torch.softmax(scores, dim=-1)
 
-    assert rel_error(out, tout.detach().numpy()) < TOL
-    assert rel_error(weights, tweights.numpy()) < TOL
-    assert rel_error(dq, tq.grad.numpy()) < TOL
-    assert rel_error(dk, tk.grad.numpy()) < TOL
-    assert rel_error(dv, tv.grad.numpy()) < TOL
+    assert scaled_error(out, tout.detach().numpy()) < TOL
+    assert scaled_error(weights, tweights.numpy()) < TOL
+    assert scaled_error(dq, tq.grad.numpy()) < TOL
+    assert scaled_error(dk, tk.grad.numpy()) < TOL
+    assert scaled_error(dv, tv.grad.numpy()) < TOL
 
 
 def test_sdpa_masked_weights_are_exactly_zero():
@@ -153,7 +145,7 @@ def test_sdpa_handles_large_scores():
     out, weights, _ = ref.scaled_dot_product_attention(q, k, v)
     assert np.all(np.isfinite(out)) and np.all(np.isfinite(weights))
     expected = F.scaled_dot_product_attention(t(q), t(k), t(v)).numpy()
-    assert rel_error(out, expected) < TOL
+    assert scaled_error(out, expected) < TOL
 
 
 def test_sdpa_does_not_modify_inputs():
@@ -233,21 +225,21 @@ def test_mha_matches_torch_multihead_attention(case):
     tout, _ = mha(tq, tkv, tkv, attn_mask=_torch_blocked(mask, N, H), need_weights=False)
     tout.backward(t(dout))
 
-    assert rel_error(out, tout.detach().numpy()) < TOL
-    assert rel_error(dx_q, tq.grad.numpy()) < TOL
-    assert rel_error(dx_kv, tkv.grad.numpy()) < TOL
+    assert scaled_error(out, tout.detach().numpy()) < TOL
+    assert scaled_error(dx_q, tq.grad.numpy()) < TOL
+    assert scaled_error(dx_kv, tkv.grad.numpy()) < TOL
     gW = mha.in_proj_weight.grad.numpy()
     gb = mha.in_proj_bias.grad.numpy()
     for i, (w, b) in enumerate((("Wq", "bq"), ("Wk", "bk"), ("Wv", "bv"))):
-        assert rel_error(dparams[w], gW[i * D : (i + 1) * D].T) < TOL, w
+        assert scaled_error(dparams[w], gW[i * D : (i + 1) * D].T) < TOL, w
         if b == "bk":
             # Adding bk shifts every score of a query row by the same amount, which
             # softmax ignores: the exact gradient is 0, so compare absolutely.
             assert np.max(np.abs(dparams[b])) < 1e-12 and np.max(np.abs(gb[D : 2 * D])) < 1e-12
         else:
-            assert rel_error(dparams[b], gb[i * D : (i + 1) * D]) < TOL, b
-    assert rel_error(dparams["Wo"], mha.out_proj.weight.grad.numpy().T) < TOL
-    assert rel_error(dparams["bo"], mha.out_proj.bias.grad.numpy()) < TOL
+            assert scaled_error(dparams[b], gb[i * D : (i + 1) * D]) < TOL, b
+    assert scaled_error(dparams["Wo"], mha.out_proj.weight.grad.numpy().T) < TOL
+    assert scaled_error(dparams["bo"], mha.out_proj.bias.grad.numpy()) < TOL
     assert set(dparams) == set(params)
 
 
@@ -266,7 +258,7 @@ def test_mha_self_attention_gradients_add_up():
     tx = t(x, True)
     tout, _ = mha(tx, tx, tx, attn_mask=_torch_blocked(mask, N, H), need_weights=False)
     tout.backward(t(dout))
-    assert rel_error(dx_q + dx_kv, tx.grad.numpy()) < TOL
+    assert scaled_error(dx_q + dx_kv, tx.grad.numpy()) < TOL
 
 
 def test_mha_head_weights_match_torch():
@@ -279,7 +271,7 @@ def test_mha_head_weights_match_torch():
     weights = cache[-1][-1]  # the attention cache ends with the (N, H, L, L) weights
     mha = _torch_mha(params, D, H)
     _, tw = mha(t(x), t(x), t(x), need_weights=True, average_attn_weights=False)
-    assert rel_error(weights, tw.detach().numpy()) < TOL
+    assert scaled_error(weights, tw.detach().numpy()) < TOL
 
 
 def test_mha_rejects_indivisible_heads():

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numerics import close, tensors
 
 from autograder.paths import load_reference
 
@@ -18,17 +19,6 @@ ref = load_reference("normalization")
 
 RTOL = 1e-8
 ATOL = 1e-10
-
-
-def close(got, want):
-    want = want.detach().numpy() if isinstance(want, torch.Tensor) else want
-    assert got.shape == want.shape, (got.shape, want.shape)
-    assert got.dtype == np.float64
-    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
-
-
-def tensors(*arrays):
-    return [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
 
 
 def random_params(rng, width):

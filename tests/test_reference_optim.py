@@ -23,6 +23,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from numerics import rel_error
 
 from autograder.paths import load_reference
 
@@ -31,12 +32,6 @@ ref = load_reference("optim")
 SHAPES = [(4, 3), (3,), (2, 2, 2), ()]
 RTOL = 1e-8
 ATOL = 1e-12
-
-
-def rel_error(x, y):
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)), initial=0.0))
 
 
 def make_params(rng):

@@ -12,24 +12,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numerics import assert_close, tensor
 
 from autograder.paths import load_reference
 
 ref = load_reference("regularization")
 
 RTOL = 1e-8
-
-
-def assert_close(got, expected, rtol=RTOL):
-    got = np.asarray(got, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * 1e-4 * scale)
-
-
-def tensor(a):
-    return torch.tensor(a, dtype=torch.float64, requires_grad=True)
 
 
 # -------------------------------------------------------------------------- dropout

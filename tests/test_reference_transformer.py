@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numerics import scaled_error
 from torch import nn
 
 from autograder.paths import load_reference
@@ -21,13 +22,6 @@ from autograder.paths import load_reference
 ref = load_reference("transformer")
 
 TOL = 1e-8
-
-
-def rel_error(got: torch.Tensor, expected: torch.Tensor) -> float:
-    """Largest absolute difference, relative to the largest expected entry."""
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    scale = max(expected.abs().max().item(), 1e-12)
-    return (got - expected).abs().max().item() / scale
 
 
 def make_mask(kind, B, L, generator):
@@ -135,8 +129,8 @@ def test_block_matches_transformer_encoder_layer(case):
     expected = layer(x2, src_mask=blocked(mask, H))
     expected.backward(dout)
 
-    assert rel_error(out, expected) < TOL
-    assert rel_error(x1.grad, x2.grad) < TOL
+    assert scaled_error(out, expected) < TOL
+    assert scaled_error(x1.grad, x2.grad) < TOL
     theirs = grads_of_layer(layer, D)
     mine = dict(block.named_parameters())
     assert set(mine) == set(theirs)
@@ -145,7 +139,7 @@ def test_block_matches_transformer_encoder_layer(case):
             # The key bias shifts a whole row of scores; softmax ignores that: gradient 0.
             assert param.grad.abs().max() < 1e-12 and theirs[name].abs().max() < 1e-12
         else:
-            assert rel_error(param.grad, theirs[name]) < TOL, name
+            assert scaled_error(param.grad, theirs[name]) < TOL, name
 
 
 @pytest.mark.parametrize("mask_kind", [None, "causal", "random3d"])
@@ -170,16 +164,16 @@ def test_self_attention_matches_multihead_attention(mask_kind):
     )
     expected.backward(dout)
 
-    assert rel_error(out, expected) < TOL
-    assert rel_error(x1.grad, x2.grad) < TOL
+    assert scaled_error(out, expected) < TOL
+    assert scaled_error(x1.grad, x2.grad) < TOL
     assert mhsa.last_attn.shape == (B, H, L, L)
-    assert rel_error(mhsa.last_attn, weights.detach()) < TOL
+    assert scaled_error(mhsa.last_attn, weights.detach()) < TOL
     if mask is not None:
         full = mask.expand(B, L, L) if mask.dim() == 2 else mask
         assert torch.all(mhsa.last_attn.masked_select(~full[:, None].expand(B, H, L, L)) == 0)
     got_w = torch.cat([mhsa.q_proj.weight.grad, mhsa.k_proj.weight.grad, mhsa.v_proj.weight.grad])
-    assert rel_error(got_w, mha.in_proj_weight.grad) < TOL
-    assert rel_error(mhsa.out_proj.weight.grad, mha.out_proj.weight.grad) < TOL
+    assert scaled_error(got_w, mha.in_proj_weight.grad) < TOL
+    assert scaled_error(mhsa.out_proj.weight.grad, mha.out_proj.weight.grad) < TOL
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 8), (1, 5, 4), (4, 1, 6)])
@@ -191,12 +185,12 @@ def test_feedforward_is_exact_gelu_mlp(shape):
     x = (3 * torch.randn(*shape, dtype=torch.float64)).requires_grad_(True)
     out = ff(x)
     expected = ff.fc2(F.gelu(ff.fc1(x)))
-    assert rel_error(out, expected) < TOL
+    assert scaled_error(out, expected) < TOL
     approx = ff.fc2(F.gelu(ff.fc1(x), approximate="tanh"))
     assert (out - approx).abs().max() > 1e-6  # the tanh approximation is measurably different
     (gx,) = torch.autograd.grad(out.sum(), x)
     (ex,) = torch.autograd.grad(expected.sum(), x)
-    assert rel_error(gx, ex) < TOL
+    assert scaled_error(gx, ex) < TOL
 
 
 def test_submodule_names_are_the_contracts():
@@ -234,7 +228,7 @@ def test_dropout_is_off_in_eval_mode_and_on_in_train_mode():
     with torch.no_grad():
         a, b, c = block(x, mask), block(x, mask), plain(x, mask)
     assert torch.equal(a, b)
-    assert rel_error(a, c) < 1e-12
+    assert scaled_error(a, c) < 1e-12
     block.train()
     with torch.no_grad():
         d, e = block(x, mask), block(x, mask)

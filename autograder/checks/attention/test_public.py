@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder.checkkit import check_backward, check_backward_numeric, check_forward
-from autograder.checks.attention.harness import (
+from autograder.checks.attention.common import (
     check_function,
     check_mha_backward,
     make_mask,

@@ -14,7 +14,7 @@ from autograder.checkkit import (
     check_forward,
     compare_all,
 )
-from autograder.checks.normalization.test_public import (
+from autograder.checks.normalization.common import (
     affine,
     bn_inputs,
     bn_state,

@@ -7,7 +7,7 @@ seed (recorded in results.json), so any grade can be reproduced exactly.
 import numpy as np
 import pytest
 
-from autograder.checks.optim.harness import (
+from autograder.checks.optim.common import (
     check_clip,
     check_descent,
     check_schedule,

@@ -9,7 +9,7 @@ learning rate that changes between steps, and check the in-place rules.
 
 import pytest
 
-from autograder.checks.optim.harness import (
+from autograder.checks.optim.common import (
     check_clip,
     check_schedule,
     check_trajectory,

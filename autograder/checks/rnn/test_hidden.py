@@ -13,7 +13,7 @@ from autograder.checkkit import (
     check_backward_numeric,
     check_forward,
 )
-from autograder.checks.rnn.test_public import (
+from autograder.checks.rnn.common import (
     LSTM_STEP_GRADS,
     SEQ_GRADS,
     STEP_GRADS,

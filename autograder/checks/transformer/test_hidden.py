@@ -6,7 +6,7 @@ records, so a grade can be reproduced exactly.
 
 import pytest
 
-from autograder.checks.transformer.harness import (
+from autograder.checks.transformer.common import (
     causal_mask,
     check_eval_mode,
     check_layer,

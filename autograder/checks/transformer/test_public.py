@@ -9,7 +9,7 @@ masks and weights.
 
 import pytest
 
-from autograder.checks.transformer.harness import (
+from autograder.checks.transformer.common import (
     causal_mask,
     check_eval_mode,
     check_layer,

@@ -1,21 +1,12 @@
-"""Does every known attention mistake import, and give a wrong answer for its task?
-
-Each mutant is the reference with one mistake edited in (autograder/checks/attention/
-mistakes.py). A mistake that gives the right answer on a small input could never be
-recognised in feedback, so each one must differ from the reference on its own task.
-"""
+"""Probes for the attention mistakes: each runs one task on a module and returns its outputs."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from autograder.checks.attention.mistakes import MISTAKES
-from autograder.mistakes import load_mutant
 from autograder.paths import load_reference
 
 ref = load_reference("attention")
-BY_NAME = {m.name: m for m in MISTAKES}
 
 
 def _sdpa_inputs():
@@ -74,7 +65,7 @@ def run_pe(mod):
     return [mod.sinusoidal_positional_encoding(6, 8)]
 
 
-RUNNERS = {
+PROBES = {
     "softmax": run_softmax,
     "causal_mask": run_causal_mask,
     "scaled_dot_product_attention": run_sdpa,
@@ -83,40 +74,3 @@ RUNNERS = {
     "multi_head_attention_backward": run_mha_backward,
     "sinusoidal_positional_encoding": run_pe,
 }
-
-
-def differs(got, expected):
-    for a, b in zip(got, expected):
-        if np.shape(a) != np.shape(b) or not np.allclose(a, b, rtol=1e-6, atol=1e-9):
-            return True
-    return False
-
-
-@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
-def test_mutant_imports_and_differs_from_reference(mistake):
-    """Does this mutant import, and does its task's output differ from the reference?"""
-    mutant = load_mutant("attention", mistake)
-    assert mistake.task in RUNNERS, f"unknown task {mistake.task!r}"
-    runner = RUNNERS[mistake.task]
-    with np.errstate(all="ignore"):
-        got = runner(mutant)
-    assert differs(got, runner(ref)), f"{mistake.name} gives the reference's answer"
-
-
-def test_the_issues_mistakes_are_covered():
-    """Are the issue's mistakes there: no scaling, wrong axis, 0-masking, wrong head split?"""
-    for name in (
-        "attention_no_scaling",
-        "softmax_wrong_axis",
-        "mask_with_zero",
-        "heads_split_wrong_axis",
-    ):
-        assert name in BY_NAME
-
-
-def test_mistake_names_are_unique_and_messages_useful():
-    """Are mistake names unique, and does every message say something without quoting code?"""
-    assert len(BY_NAME) == len(MISTAKES)
-    for m in MISTAKES:
-        assert len(m.message) > 40
-        assert "np." not in m.message

@@ -1,17 +1,9 @@
-"""Is every known basics mistake a real, detectable mistake?
-
-Each mutant (the reference with one mistake written in) must import, and must
-differ from the reference on a small input for its task: otherwise a check could
-never tell it apart and its feedback could never fire.
-"""
+"""Probes for the basics mistakes: each runs one task on a module and returns its outputs."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from autograder.checks.basics.mistakes import MISTAKES
-from autograder.mistakes import load_mutant
 from autograder.paths import load_reference
 
 ref = load_reference("basics")
@@ -88,36 +80,3 @@ PROBES = {
     "he_init": probe_init("he_init"),
     "numerical_gradient": probe_numerical_gradient,
 }
-
-
-def same(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
-
-
-@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
-def test_mutant_imports_and_differs_from_reference(mistake):
-    """Does the mutant import, and does its output differ from the reference's for its task?"""
-    mutant = load_mutant("basics", mistake)
-    probe = PROBES[mistake.task]
-    with np.errstate(all="ignore"):
-        expected = probe(ref)
-        got = probe(mutant)
-    assert len(got) == len(expected)
-    assert not all(same(g, e) for g, e in zip(got, expected)), mistake.name
-
-
-def test_mistake_specs_are_well_formed():
-    """Are names unique, tasks real, messages present, and the issue's mistakes covered?"""
-    names = [m.name for m in MISTAKES]
-    assert len(names) == len(set(names))
-    for m in MISTAKES:
-        assert callable(getattr(ref, m.task.split(".")[0])), m.task
-        assert m.message and m.message.endswith(".")
-    for required in (
-        "softmax_no_max_subtraction",
-        "relu_backward_no_mask",
-        "cross_entropy_summed",
-        "affine_backward_no_reshape",
-    ):
-        assert required in names
