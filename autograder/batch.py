@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +137,9 @@ def grade_batch(
         on_start(len(todo))
     jobs = max(1, jobs or os.cpu_count() or 1)
     with open_executor(jobs, len(todo), dask_scheduler) as executor:
+        count = len(todo)  # Dask's map wants sized arguments, not itertools.repeat
         for result in executor.map(
-            grade_task, todo, repeat(course), repeat(assignment.id), repeat(seed)
+            grade_task, todo, [course] * count, [assignment.id] * count, [seed] * count
         ):
             write_results(out_dir, result)
             book.record(result)

@@ -30,7 +30,6 @@ class Assignment:
     timeout_s: float = 5.0
     import_timeout_s: float = 15.0
     memory_mb: int = 1536
-    weight: float = 1.0
     deadline: datetime | None = None
 
     @property
@@ -90,7 +89,6 @@ def _assignment(ident: str, data: dict[str, Any]) -> Assignment:
         timeout_s=float(data.get("timeout_s", 20.0 if torch else 5.0)),
         import_timeout_s=float(data.get("import_timeout_s", 30.0 if torch else 15.0)),
         memory_mb=int(data.get("memory_mb", 6144 if torch else 1536)),
-        weight=float(data.get("weight", 1.0)),
         deadline=deadline,
     )
 

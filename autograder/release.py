@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,12 +180,3 @@ def drift(plan: ReleasePlan, target: Path) -> list[str]:
         if (target / rel).read_bytes() != expected[rel]:
             problems.append(f"differs from what release generates: {target.name}/{rel}")
     return problems
-
-
-def release_assignments(root: Path, assignments: Iterable[str]) -> dict[str, list[str]]:
-    """Regenerate assignments/ID from solutions/ID for each id."""
-    written: dict[str, list[str]] = {}
-    for assignment in assignments:
-        plan = plan_assignment(root / "solutions", assignment)
-        written[assignment] = write_plan(plan, root / "assignments" / assignment)
-    return written

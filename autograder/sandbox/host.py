@@ -84,13 +84,11 @@ class Worker:
         self.proc: subprocess.Popen[bytes] | None = None
         self.tmp: Path | None = None
         self.cgroup: Cgroup | None = None
-        self.starts = 0
         self._req_w = self._resp_r = -1
 
     # -- life cycle ---------------------------------------------------------
     def start(self) -> None:
         self.close()
-        self.starts += 1
         self.tmp = Path(tempfile.mkdtemp(prefix="dlcourse-worker-"))
         runtime = self.tmp / "runtime"
         sub = self.tmp / "sub"

@@ -81,7 +81,6 @@ class Submission:
             spec.folder, limits=spec.limits, forbidden=spec.forbidden, secrets=spec.secrets
         )
         self.import_error: WorkerError | None = None
-        self.names: dict[str, list[str]] = {}
         self._defined: set[str] = set()
         self._deadline = float("inf")
         self._budget = spec.timeout_s
@@ -153,7 +152,7 @@ class Submission:
 
     def _start_and_import(self) -> None:
         self.worker.start()
-        self.names = self.worker.request(
+        self.worker.request(
             {"op": "import", "modules": list(self.spec.modules)}, self.spec.import_timeout_s
         )
 
@@ -195,11 +194,6 @@ class Submission:
         module, _, attr = name.rpartition(":")
         return ["attr", module or self.main, attr]
 
-    def has(self, name: str) -> bool:
-        self._ensure()
-        module, _, attr = name.rpartition(":")
-        return attr.split(".")[0] in self.names.get(module or self.main, [])
-
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Call a function of the student's module; returns the decoded result."""
         what = describe_call(name, args, kwargs)
@@ -217,31 +211,6 @@ class Submission:
             "keep": -1,
         }
         return self._request(payload, what)
-
-    def new(self, name: str, *args: Any, **kwargs: Any) -> Handle:
-        """Construct an object (e.g. an optimizer); it stays in the worker."""
-        what = describe_call(name, args, kwargs)
-        payload = {
-            "op": "call",
-            "target": self._attr(name),
-            "args": list(args),
-            "kwargs": kwargs,
-            "keep": "all",
-        }
-        return self._request(payload, what)
-
-    def method(self, handle: Handle, name: str, *args: Any, **kwargs: Any) -> Any:
-        what = describe_call(f"obj.{name}", args, kwargs)
-        payload = {
-            "op": "call",
-            "target": ["method", handle, name],
-            "args": list(args),
-            "kwargs": kwargs,
-        }
-        return self._request(payload, what)
-
-    def get(self, handle: Handle) -> Any:
-        return self._request({"op": "get", "handle": handle}, "reading a value back")
 
     def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a harness function `fn(module, *args, **kwargs)` inside the worker.

@@ -148,9 +148,6 @@ def _target(spec: list[Any]) -> Any:
                 )
             obj = getattr(obj, part)
         return obj
-    if kind == "method":  # ["method", handle, name]
-        owner = _resolve(spec[1])
-        return getattr(owner, spec[2])
     if kind == "harness":  # ["harness", name, module]: trusted check code, module first
         fn = _harness[spec[1]]
         return lambda *a, **k: fn(_modules[spec[2]], *a, **k)
@@ -160,8 +157,6 @@ def _target(spec: list[Any]) -> Any:
 def _split_keep(value: Any, keep: Any) -> Any:
     if keep is None:
         return value
-    if keep == "all":
-        return wire.Handle(_keep(value))
     if not isinstance(value, tuple):
         raise TypeError(f"expected a tuple (..., cache) to be returned, got {type(value).__name__}")
     index = keep if keep >= 0 else len(value) + keep
@@ -186,14 +181,6 @@ def _handle(request: dict[str, Any]) -> Any:
         args = _resolve(request.get("args", []))
         kwargs = _resolve(request.get("kwargs", {}))
         return _split_keep(fn(*args, **kwargs), request.get("keep"))
-    if op == "get":
-        return _resolve(request["handle"])
-    if op == "free":
-        for ident in request["handles"]:
-            _objects.pop(ident, None)
-        return None
-    if op == "ping":
-        return {"pid": os.getpid(), "python": sys.version.split()[0]}
     raise ValueError(f"unknown op {op!r}")
 
 
