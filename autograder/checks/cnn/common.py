@@ -18,7 +18,7 @@ was on and which mode it was in during each forward pass.
 
 import numpy as np
 
-from autograder.testing import CheckFailure, compare, compare_all
+from autograder.checkkit import CheckFailure, compare, compare_all
 
 SIZE = 4  # images of the tiny network are (1, SIZE, SIZE)
 

@@ -1,6 +1,6 @@
 """Known mistakes of the cnn assignment, as edits of its reference module."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 MISTAKES = [
     # -- SmallCNN.forward ------------------------------------------------------
