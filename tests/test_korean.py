@@ -118,6 +118,9 @@ def _korean_texts() -> list[tuple[str, str]]:
     return texts
 
 
+KOREAN_TEXTS = _korean_texts()
+
+
 # ---------------------------------------------------------------- READMEs
 
 
@@ -193,15 +196,21 @@ def test_korean_readme_uses_the_glossary(assignment: str) -> None:
     assert match is None, f"정규화 used for regularization: {match.group(0)!r}"
 
 
+@pytest.mark.parametrize("where", [w for w, _ in KOREAN_TEXTS if w.endswith(")")], ids=str)
+def test_korean_notebook_text_uses_the_glossary(where: str) -> None:
+    """Do the Korean notebook cells avoid the terms the glossary rules out?"""
+    prose = _prose(dict(KOREAN_TEXTS)[where])
+    wrong = {word: use for word, use in FORBIDDEN.items() if word in prose}
+    assert not wrong, f"use the glossary terms instead: {wrong}"
+    assert REGULARIZATION_AS_NORMALIZATION.search(prose) is None
+
+
 def test_korean_text_check_catches_wrong_terms() -> None:
     """Would the glossary check notice 정규화 written for regularization?"""
     assert REGULARIZATION_AS_NORMALIZATION.search("L2 정규화를 더한다")
     assert REGULARIZATION_AS_NORMALIZATION.search("정규화(regularization) 기법")
     assert not REGULARIZATION_AS_NORMALIZATION.search("규제(regularization)와 배치 정규화")
     assert agree_particles("크기가 3가 되고 2이 남는다") == "크기가 3이 되고 2가 남는다"
-
-
-KOREAN_TEXTS = _korean_texts()
 
 
 @pytest.mark.parametrize(("where", "text"), KOREAN_TEXTS, ids=[w for w, _ in KOREAN_TEXTS])
