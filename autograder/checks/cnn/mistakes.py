@@ -122,6 +122,26 @@ MISTAKES = [
         ),
         replace=(("    model.eval()\n    with torch.no_grad():", "    with torch.no_grad():"),),
     ),
+    Mistake(
+        name="evaluate_mean_of_batch_means",
+        task="evaluate",
+        message=(
+            "evaluate averages the batch means of the loss and the accuracy: a smaller last "
+            "batch then counts as much as a full one. Sum loss * batch size and the number of "
+            "correct predictions, and divide both by the number of examples."
+        ),
+        replace=(
+            (
+                "total_loss += loss_fn(logits, y).item() * len(y)",
+                "total_loss += loss_fn(logits, y).item()",
+            ),
+            (
+                "correct += (logits.argmax(dim=1) == y).sum().item()",
+                "correct += (logits.argmax(dim=1) == y).float().mean().item()",
+            ),
+            ("            count += len(y)", "            count += 1"),
+        ),
+    ),
     # -- lr_schedule -----------------------------------------------------------
     Mistake(
         name="warmup_from_zero",
