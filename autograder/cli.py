@@ -34,8 +34,8 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         from autograder.bundle import LeakError
-        from autograder.grading import SubmissionError
         from autograder.release import MarkerError
+        from autograder.staging import SubmissionError
 
         try:
             return super().invoke(ctx)
@@ -139,6 +139,14 @@ def check_command(assignment: str, path: Path | None, as_json: bool) -> None:
     metavar="URL",
     help="Gradebook database URL (default: sqlite:///OUT/gradebook.sqlite).",
 )
+@click.option(
+    "--nbgrader",
+    "nbgrader_dir",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="COURSE_DIR",
+    help="Also write each student's per-task scores into this nbgrader course's gradebook.",
+)
 def grade_command(
     assignment: str,
     submissions: tuple[Path, ...],
@@ -148,6 +156,7 @@ def grade_command(
     force: bool,
     dask_scheduler: str | None,
     database: str | None,
+    nbgrader_dir: Path | None,
 ) -> None:
     """Grade SUBMISSIONS of ASSIGNMENT with public and hidden checks.
 
@@ -186,6 +195,11 @@ def grade_command(
             progress=lambda _r: bar.advance(task),
         )
     show_batch(console, report, assignment, out)
+    if nbgrader_dir is not None:
+        from autograder.export.nbgrader import write_gradebook
+
+        count = write_gradebook(nbgrader_dir, assignment, report.results)
+        click.echo(f"Wrote the scores of {count} students into the gradebook of {nbgrader_dir}.")
     click.echo(f"Report: dlcourse report {out} --out {out / 'report.html'} [--students DIR]")
 
 
@@ -254,7 +268,7 @@ def report_command(grades_dir: Path, out: Path, students_dir: Path | None, publi
 
 @main.group("export")
 def export_group() -> None:
-    """Export an assignment's autograder to another platform (Gradescope)."""
+    """Export the course to another platform (Gradescope, nbgrader)."""
 
 
 @export_group.command("gradescope")
@@ -279,6 +293,35 @@ def export_gradescope_command(assignment: str, out: Path, torch_index_url: str) 
         f"Wrote {done.path} ({len(done.files)} files): setup.sh and run_autograder for "
         f"{assignment}{' (installs torch)' if done.torch else ''}. Upload it as the "
         "autograder of a Gradescope programming assignment; it holds the solutions."
+    )
+
+
+@export_group.command("nbgrader")
+@click.argument("assignments", nargs=-1)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--lang", type=click.Choice(["en", "ko"]), default="en", help="Language of the texts."
+)
+@click.option("--course-id", default="dlcourse", help="nbgrader's course id.")
+def export_nbgrader_command(
+    assignments: tuple[str, ...], out: Path, lang: str, course_id: str
+) -> None:
+    """Write an nbgrader course directory (default: every assignment).
+
+    OUT gets nbgrader_config.py and source/ID/ID.ipynb per assignment: the
+    README, answer cells holding the reference between nbgrader's solution
+    markers, one autograder-test cell per task and the walkthrough. Then run
+    `nbgrader generate_assignment ID` there. Grade what nbgrader collects with
+    `dlcourse grade ID OUT/submitted --out DIR --nbgrader OUT`: nbgrader's own
+    autograde runs the checks in the student's kernel, where their code can
+    patch them.
+    """
+    from autograder.export.nbgrader import export_nbgrader
+
+    done = export_nbgrader(list(assignments), out=out, lang=lang, course_id=course_id)
+    click.echo(
+        f"Wrote {done.config} and {len(done.notebooks)} source notebooks "
+        f"(cell timeout {done.timeout_s} s). It holds the solutions: never share source/."
     )
 
 

@@ -34,7 +34,7 @@ def stub_result(assignment: str) -> SubmissionResult:
 
 
 def mutant_folder(assignment: str, mistake: object) -> Path:
-    from autograder.mistakes import write_mutant
+    from autograder.checkkit.mutants import write_mutant
 
     folder = Path(tempfile.mkdtemp(prefix=f"mutant-{assignment}-")) / "student"
     write_mutant(assignment, mistake, folder, ROOT)  # type: ignore[arg-type]
