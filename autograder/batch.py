@@ -120,7 +120,18 @@ def grade_batch(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     staged = [stage(student, path, assignment) for student, path in discover(sources, assignment)]
-    book = Gradebook(database or f"sqlite:///{(out_dir / 'gradebook.sqlite').resolve()}")
+    book = Gradebook(
+        database or f"sqlite:///{(out_dir / 'gradebook.sqlite').resolve()}", root=course.root
+    )
+    by_student = {item.student: item for item in staged}  # the gradebook keeps what was graded
+
+    def record(result: SubmissionResult) -> None:
+        item = by_student.get(result.student)
+        if item is None:
+            book.record(result)
+        else:
+            book.record(result, files=item.files, problems=item.problems, source=item.source)
+
     done: list[SubmissionResult] = []
     todo: list[StagedSubmission] = []
     for item in staged:
@@ -129,7 +140,7 @@ def grade_batch(
         old = None if force else _reusable(previous, item, assignment.id, wanted_seed)
         if old is not None:
             done.append(old)
-            book.record(old)
+            record(old)
         else:
             todo.append(item)
     reused = len(done)
@@ -142,7 +153,7 @@ def grade_batch(
             grade_task, todo, [course] * count, [assignment.id] * count, [seed] * count
         ):
             write_results(out_dir, result)
-            book.record(result)
+            record(result)
             done.append(result)
             if progress:
                 progress(result)
