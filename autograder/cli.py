@@ -161,9 +161,12 @@ def grade_command(
     """Grade SUBMISSIONS of ASSIGNMENT with public and hidden checks.
 
     Each SUBMISSION is a folder or .zip holding the module file, or a folder of
-    those (nbgrader's submitted/<student>/ASSIGNMENT/ layout too). Writes
-    OUT/<student>/results.json (Gradescope's schema), OUT/grades.csv and the
-    gradebook. Exits 0 when grading ran, whatever the scores.
+    those (nbgrader's submitted/<student>/ASSIGNMENT/ layout too). A folder with
+    ASSIGNMENT.ipynb and no module file is an nbgrader notebook: read, never
+    run, its answer cells become the module. Writes OUT/<student>/results.json
+    (Gradescope's schema), OUT/grades.csv and the gradebook (and, with
+    --nbgrader, the nbgrader course's). Exits 0 when grading ran, whatever the
+    scores.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -75,6 +75,8 @@ class StagedSubmission:
 # Finding and reading submissions
 # ---------------------------------------------------------------------------
 def _holds_module(folder: Path, assignment: Assignment) -> bool:
+    if (folder / f"{assignment.id}.ipynb").is_file():  # a notebook submission (nbgrader)
+        return True
     return any((folder / m).is_file() for m in assignment.modules)
 
 
@@ -149,6 +151,13 @@ def stage(student: str, path: Path, assignment: Assignment) -> StagedSubmission:
                     staged.problems.append(f"{name} is larger than {MAX_MODULE_BYTES >> 10} KiB")
                 else:
                     staged.files[name] = file.read_bytes()
+        notebook = path / f"{assignment.id}.ipynb"
+        if assignment.modules[0] not in staged.files and notebook.is_file():
+            from autograder.notebook_submission import stage_notebook
+
+            files, problems = stage_notebook(notebook, assignment)
+            staged.files.update(files)
+            staged.problems += problems
         stamp = path / "timestamp.txt"
         if stamp.is_file():
             staged.timestamp = _parse_timestamp(stamp.read_text(errors="replace"))

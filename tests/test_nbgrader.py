@@ -1,0 +1,255 @@
+"""The course inside a real nbgrader course: export, release, autograde, and the sandbox's grades.
+
+The slow tests run the real `nbgrader` commands in a temporary course
+directory (one export and one `generate_assignment` for the whole module):
+for conv and basics, three students (the source notebook's code, the released
+notebook unchanged, one known mistake) go through `nbgrader autograde` and
+through `dlcourse grade`, and must score the same both ways; `--nbgrader`
+must leave the sandbox's scores in nbgrader's gradebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from autograder.checkkit.mutants import Mistake
+from autograder.cli import main
+from autograder.commands import collect_points
+from autograder.config import load_course
+from autograder.export.nbgrader import export_nbgrader, module_cells, task_cell_id
+from autograder.notebook_submission import module_from_notebook
+from autograder.paths import solutions_dir
+from autograder.results import read_results
+from autograder.staging import discover, stage
+
+ASSIGNMENTS = ("conv", "basics")
+MISTAKES = {"conv": "dx_unflipped_kernel", "basics": "mse_summed"}
+BIN = Path(sys.executable).parent
+
+
+def load_mistake(assignment: str, name: str) -> Mistake:
+    import importlib
+
+    module = importlib.import_module(f"autograder.checks.{assignment}.mistakes")
+    return next(m for m in module.MISTAKES if m.name == name)
+
+
+def with_mistake(notebook: dict, mistake: Mistake) -> dict:
+    """The notebook with the mistake's edits made in the answer cells that hold them."""
+    notebook = copy.deepcopy(notebook)
+    for old, new in mistake.replace:
+        cells = [c for c in notebook["cells"] if c["cell_type"] == "code" and old in c["source"]]
+        assert cells and all(c["metadata"]["nbgrader"]["solution"] for c in cells), old
+        for cell in cells:
+            cell["source"] = cell["source"].replace(old, new)
+    return notebook
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(
+        [str(BIN / "nbgrader"), *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stderr[-3000:]}"
+    return done
+
+
+def notebook_scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    """{student: {grade cell: score}} as nbgrader's gradebook holds them."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {
+            submission.student.id: {g.name: g.score for g in submission.notebooks[0].grades}
+            for submission in gradebook.assignment_submissions(assignment)
+        }
+
+
+def task_totals(result_path: Path) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for test in read_results(result_path).tests:
+        key = task_cell_id(test.task)
+        totals[key] = totals.get(key, 0.0) + test.score
+    return totals
+
+
+# ---------------------------------------------------------------------------
+# Fast: the export's structure and reading notebook submissions
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    course = tmp_path_factory.mktemp("nbgrader-course")
+    export_nbgrader(ASSIGNMENTS, out=course)
+    return course
+
+
+def source_notebook(course: Path, assignment: str) -> dict:
+    return json.loads((course / "source" / assignment / f"{assignment}.ipynb").read_text())
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_test_cells_are_worth_the_points_of_dlcourse_list(exported: Path, assignment: str) -> None:
+    """Is there one test cell per task, worth that task's points, hidden checks marked?"""
+    notebook = source_notebook(exported, assignment)
+    graded = {
+        c["metadata"]["nbgrader"]["grade_id"]: c
+        for c in notebook["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade")
+    }
+    tasks = collect_points([assignment])[assignment]["tasks"]
+    assert {task_cell_id(t): p for t, p in tasks.items()} == {
+        k: c["metadata"]["nbgrader"]["points"] for k, c in graded.items()
+    }
+    for cell in graded.values():
+        meta = cell["metadata"]["nbgrader"]
+        assert meta["schema_version"] == 3 and meta["locked"] and not meta["solution"]
+        assert "### BEGIN HIDDEN TESTS" in cell["source"] and "checks.hidden(" in cell["source"]
+        assert cell["source"].index("checks.public(") < cell["source"].index("BEGIN HIDDEN")
+    answers = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+    assert answers and all("### BEGIN SOLUTION" in c["source"] for c in answers)
+    readme = [c for c in notebook["cells"] if c["cell_type"] == "markdown"][0]
+    assert readme["metadata"]["nbgrader"]["locked"]
+    first_line = (solutions_dir() / assignment / "README.md").read_text().splitlines()[0]
+    assert readme["source"].startswith(first_line)
+    config = (exported / "nbgrader_config.py").read_text()
+    assert "c.Execute.timeout = " in config and "c.IgnorePattern.enabled = True" in config
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_reads_back_as_the_reference(exported: Path, assignment: str) -> None:
+    """Does the code of the answer cells, put into the template, make the reference module?"""
+    data = (exported / "source" / assignment / f"{assignment}.ipynb").read_bytes()
+    module = module_from_notebook(data, load_course().assignment(assignment))
+    reference = (solutions_dir() / assignment / f"{assignment}.py").read_text()
+    assert ast.dump(ast.parse(module)) == ast.dump(ast.parse(reference))
+    names = [c.name for c in module_cells(reference) if c.name]
+    assert len(names) >= 6 and all(f"def {n}(" in module for n in names)
+
+
+def test_broken_notebooks_get_clear_messages(exported: Path, tmp_path: Path) -> None:
+    """Are broken JSON, a deleted answer cell and a changed grade_id reported, not graded?"""
+    spec = load_course().assignment("conv")
+    notebook = source_notebook(exported, "conv")
+    cases = {"broken": "{ not json", "plain": json.dumps({"cells": [], "nbformat": 4})}
+    deleted = copy.deepcopy(notebook)
+    deleted["cells"] = [
+        c
+        for c in deleted["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id") != "conv_backward"
+    ]
+    cases["deleted"] = json.dumps(deleted)
+    renamed = copy.deepcopy(notebook)
+    for cell in renamed["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "max_pool_forward":
+            cell["metadata"]["nbgrader"]["grade_id"] = "my_pool"
+    cases["renamed"] = json.dumps(renamed)
+    for student, text in cases.items():
+        (tmp_path / student / "conv").mkdir(parents=True)
+        (tmp_path / student / "conv" / "conv.ipynb").write_text(text)
+    found = dict(discover([tmp_path], spec))
+    assert sorted(found) == sorted(cases)
+    problems = {s: " ".join(stage(s, p, spec).problems) for s, p in found.items()}
+    assert "broken JSON at line 1" in problems["broken"]
+    assert "'conv_forward'" in problems["plain"] and "'avg_pool_backward'" in problems["plain"]
+    assert "'conv_backward'" in problems["deleted"] and "'conv_forward'" not in problems["deleted"]
+    assert (
+        "'max_pool_forward'" in problems["renamed"] and "'my_pool' instead" in problems["renamed"]
+    )
+    for staged in map(lambda s: stage(s, found[s], spec), found):
+        assert "conv.py" not in staged.files
+
+
+# ---------------------------------------------------------------------------
+# Slow: the real nbgrader
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Exported, released, and three students' notebooks autograded by nbgrader."""
+    pytest.importorskip("nbgrader")
+    course = tmp_path_factory.mktemp("nbgrader-real")
+    runner = CliRunner()
+    done = runner.invoke(main, ["export", "nbgrader", *ASSIGNMENTS, "--out", str(course)])
+    assert done.exit_code == 0, done.output
+    nbgrader(course, "generate_assignment", "*")
+    for assignment in ASSIGNMENTS:
+        source = source_notebook(course, assignment)
+        released = (course / "release" / assignment / f"{assignment}.ipynb").read_text()
+        mistaken = with_mistake(source, load_mistake(assignment, MISTAKES[assignment]))
+        for student, text in {
+            "source": json.dumps(source),
+            "released": released,
+            "mistaken": json.dumps(mistaken),
+        }.items():
+            folder = course / "submitted" / student / assignment
+            folder.mkdir(parents=True)
+            (folder / f"{assignment}.ipynb").write_text(text)
+    nbgrader(course, "autograde", "*")
+    return course
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_released_notebook_holds_no_solution_and_no_hidden_check(
+    course: Path, assignment: str
+) -> None:
+    """Does nbgrader's release keep the blanks and drop the hidden checks?"""
+    text = (course / "release" / assignment / f"{assignment}.ipynb").read_text()
+    assert "### BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    assert "checks.hidden(" not in text and "checks.public(" in text
+    assert "raise NotImplementedError()" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_nbgrader_and_the_sandbox_agree(course: Path, assignment: str, tmp_path: Path) -> None:
+    """Released scores 0, source full marks, the mistake the same partial total both ways;
+    and `--nbgrader` leaves the sandbox's per-task scores in nbgrader's gradebook."""
+    in_kernel = notebook_scores(course, assignment)
+    full = sum(collect_points([assignment])[assignment]["tasks"].values())
+    out = tmp_path / "grades"
+    done = CliRunner().invoke(
+        main,
+        ["grade", assignment, str(course / "submitted"), "--out", str(out), "-j", "2",
+         "--nbgrader", str(course)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    sandbox = {s: task_totals(out / s / "results.json") for s in ("source", "released", "mistaken")}
+    totals = {s: sum(v.values()) for s, v in sandbox.items()}
+    kernel_totals = {s: sum(v.values()) for s, v in in_kernel.items()}
+    assert totals["source"] == pytest.approx(full) == pytest.approx(kernel_totals["source"])
+    assert totals["released"] == 0 == kernel_totals["released"]
+    assert 0 < totals["mistaken"] < full
+    assert kernel_totals["mistaken"] == pytest.approx(totals["mistaken"])
+    assert read_results(out / "mistaken" / "results.json").tests  # graded, not refused
+    after = notebook_scores(course, assignment)
+    for student, scores in sandbox.items():
+        assert after[student] == pytest.approx(scores), student
+
+
+@pytest.mark.slow
+def test_validate_feedback_and_export_work(course: Path) -> None:
+    """Do `nbgrader validate`, `generate_feedback` and `export` work in the exported course?"""
+    filled = nbgrader(course, "validate", "submitted/source/conv/conv.ipynb")
+    assert "Success! Your notebook passes all the tests." in filled.stdout
+    unfilled = nbgrader(course, "validate", "submitted/released/conv/conv.ipynb")
+    assert "VALIDATION FAILED" in unfilled.stdout
+    nbgrader(course, "generate_feedback", "conv")
+    page = (course / "feedback" / "mistaken" / "conv" / "conv.html").read_text()
+    assert "test_conv_backward" in page
+    nbgrader(course, "export")
+    rows = (course / "grades.csv").read_text().splitlines()
+    assert len([r for r in rows if r.startswith("conv,")]) == 3
