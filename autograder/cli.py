@@ -339,5 +339,15 @@ def _register_quiz() -> None:
 _register_quiz()
 
 
+def _register_gradebook() -> None:
+    from autograder.gradebook.cli import gradebook_group, regrade_command
+
+    main.add_command(gradebook_group)
+    main.add_command(regrade_command)
+
+
+_register_gradebook()
+
+
 if __name__ == "__main__":
     main()

@@ -9,7 +9,19 @@ grades a stored submission again.
 
 from __future__ import annotations
 
-from autograder.gradebook.book import Gradebook, database_url
-from autograder.gradebook.schema import grade_history, grades, metadata, submissions
+from typing import Any
 
 __all__ = ["Gradebook", "database_url", "grade_history", "grades", "metadata", "submissions"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import SQLAlchemy only when the gradebook is used (`dlcourse check` never needs it)."""
+    if name in {"Gradebook", "database_url"}:
+        from autograder.gradebook import book
+
+        return getattr(book, name)
+    if name in {"grade_history", "grades", "metadata", "submissions"}:
+        from autograder.gradebook import schema
+
+        return getattr(schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -174,3 +174,23 @@ class Gradebook:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def record_quiz_results(
+    results: Sequence[SubmissionResult],
+    *,
+    database: str | None,
+    out_dir: Path,
+    root: Path | None = None,
+) -> str:
+    """Record graded quiz answer files (with a copy of each file); returns the database URL."""
+    url = database_url(database, out_dir)
+    with Gradebook(url, root=root) as book:
+        for result in results:
+            path = Path(str(result.extra.get("answers_file") or ""))
+            try:
+                files = {path.name: path.read_bytes()} if path.name else None
+            except OSError:
+                files = None
+            book.record(result, files=files, source=str(path))
+    return url

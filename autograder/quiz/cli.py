@@ -199,12 +199,24 @@ def paper_command(quiz_id: str, student: str, lang: str, as_json: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for <student>/results.json and grades.csv.",
 )
-def grade_command(quiz_id: str, answer_files: tuple[Path, ...], out_dir: Path) -> None:
-    """Grade answer files of QUIZ into results.json per student and grades.csv."""
+@click.option(
+    "--db",
+    "database",
+    default=None,
+    metavar="URL",
+    help="Gradebook database URL (default: sqlite:///OUT/gradebook.sqlite).",
+)
+def grade_command(
+    quiz_id: str, answer_files: tuple[Path, ...], out_dir: Path, database: str | None
+) -> None:
+    """Grade answer files of QUIZ into results.json per student, grades.csv and the gradebook."""
+    from autograder.gradebook.book import record_quiz_results
+
     try:
         results = grade_quiz(quiz_id=quiz_id, answer_files=list(answer_files), out_dir=out_dir)
     except (CourseNotFound, BankError, QuizNotFound) as exc:
         raise _fail(exc) from None
+    record_quiz_results(results, database=database, out_dir=out_dir)
     console = Console(highlight=False)
     table = Table(title=f"quiz:{quiz_id}")
     for column in ("student", "score", "status", "answers file"):
