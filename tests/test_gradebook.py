@@ -198,9 +198,9 @@ def test_the_checks_hash_follows_the_checks(tmp_path):
     )
 
 
-def test_an_old_gradebook_gains_the_audit_columns(tmp_path):
-    """Does a gradebook written before the audit columns open, migrate and record?"""
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+def test_an_old_gradebook_gains_the_audit_columns(db_url):
+    """Does a gradebook written before the audit columns open, migrate and take a 32-bit seed?"""
+    url = db_url
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(
@@ -221,9 +221,9 @@ def test_an_old_gradebook_gains_the_audit_columns(tmp_path):
     assert {"kind", "penalty", "checks_sha256"} <= {
         c["name"] for c in inspect(book.engine).get_columns("grades")
     }
-    book.record(result("kim", [2.0]))
-    assert [(r["student"], r["kind"]) for r in book.rows("conv")] == [
-        ("kim", "assignment"),
-        ("old", "assignment"),
+    book.record(result("kim", [2.0], seed=3_987_615_834))  # a quiz seed: above 2**31
+    assert [(r["student"], r["kind"], r["seed"]) for r in book.rows("conv")] == [
+        ("kim", "assignment", 3_987_615_834),
+        ("old", "assignment", 3),
     ]
     book.close()

@@ -12,6 +12,7 @@ be graded again (`dlcourse regrade --verify`).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Engine,
     Float,
@@ -38,7 +39,7 @@ def _grade_columns() -> list[Column]:
         Column("late_days", Integer, nullable=False, default=0),
         Column("penalty", Float, nullable=False, server_default="0"),
         Column("status", String(16), nullable=False),
-        Column("seed", Integer, nullable=False),
+        Column("seed", BigInteger, nullable=False),  # quiz seeds use all 32 unsigned bits
         Column("submission_sha256", String(64), nullable=False),
         Column("graded_at", String(40), nullable=False),
         Column("results_json", Text, nullable=False),
@@ -91,6 +92,11 @@ def create_schema(engine: Engine) -> None:
     metadata.create_all(engine)
     present = {c["name"] for c in inspect(engine).get_columns("grades")}
     missing = [name for name in _ADDED if name not in present]
+    if engine.dialect.name == "postgresql":  # seeds were 32-bit signed before quizzes came in
+        seed = next(c for c in inspect(engine).get_columns("grades") if c["name"] == "seed")
+        if not isinstance(seed["type"], BigInteger):
+            with engine.begin() as conn:
+                conn.execute(text("ALTER TABLE grades ALTER COLUMN seed TYPE BIGINT"))
     if missing:
         with engine.begin() as conn:
             for name in missing:
