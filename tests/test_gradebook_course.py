@@ -253,3 +253,10 @@ def test_the_stored_results_round_trip(course):
     _, db = course
     row = Gradebook(f"sqlite:///{db}").row("conv", "kim")
     assert json.loads(row["results_json"])["score"] == pytest.approx(3.2)
+
+
+def test_the_sample_roster_reads(tmp_path):
+    """Does the shipped sample roster parse, with an excused quiz?"""
+    entries = parse_roster((ROOT / "course" / "samples" / "roster.csv").read_text(encoding="utf-8"))
+    assert "bo_partial" in entries and entries["bo_partial"].email.endswith("@example.edu")
+    assert entries["cy_syntax_error"].excused == {"quiz:optimizers"}
