@@ -27,12 +27,15 @@ collected notebooks is the trustworthy path.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import itertools
+import shutil
+import tempfile
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -54,9 +57,11 @@ class KernelSubmission:
     student's exceptions become `StudentError`s as the worker would report.
     """
 
-    def __init__(self, module: ModuleType) -> None:
+    def __init__(self, module: ModuleType, folder: Path | None = None) -> None:
         self.module = module
         self.main = module.__name__
+        # checks that read the submitted source (a static scan) find it here
+        self.spec = SimpleNamespace(folder=folder or Path("."), modules=(self.main,))
         self.import_error: Exception | None = None
         self.last_call = ""
         self._objects: dict[int, Any] = {}
@@ -180,6 +185,20 @@ def namespace_module(namespace: Mapping[str, Any], name: str) -> ModuleType:
     return module
 
 
+def kernel_source(namespace: Mapping[str, Any]) -> str:
+    """The source of the functions and classes the notebook itself defined."""
+    home = namespace.get("__name__", "__main__")
+    parts = []
+    for value in list(namespace.values()):
+        if not (inspect.isfunction(value) or inspect.isclass(value)):
+            continue
+        if getattr(value, "__module__", None) != home:
+            continue
+        with contextlib.suppress(OSError, TypeError):
+            parts.append(inspect.getsource(value))
+    return "\n\n".join(parts)
+
+
 def kernel_seed(assignment: str, cwd: Path | None = None) -> int:
     """The seed `dlcourse grade` would use for this student (nbgrader runs the notebook
     in autograded/<student>/<ID>/); the public seed elsewhere."""
@@ -231,6 +250,7 @@ class TaskChecks:
         self.course = load_course()
         self.spec = self.course.assignment(assignment)
         self.module = namespace_module(namespace, self.spec.module_stems[0])
+        self.source = kernel_source(namespace)
         self.seed = kernel_seed(assignment) if seed is None else seed
         self.results: list[CheckResult] = []
         self._public: set[str] = set()
@@ -250,7 +270,9 @@ class TaskChecks:
         from autograder.runner import check_files, make_oracle, quiet_pytest_env
 
         hidden = bool(self._hidden)
-        submission = KernelSubmission(self.module)
+        folder = Path(tempfile.mkdtemp(prefix="dlcourse-kernel-"))
+        (folder / f"{self.module.__name__}.py").write_text(self.source, encoding="utf-8")
+        submission = KernelSubmission(self.module, folder)
         ctx = GradingContext(
             assignment=self.assignment,
             submission=submission,  # type: ignore[arg-type]
@@ -277,6 +299,7 @@ class TaskChecks:
         with quiet_pytest_env(), contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             code = int(pytest.main(args, plugins=[GraderPlugin(ctx), select]))
         submission.close()
+        shutil.rmtree(folder, ignore_errors=True)
         if code not in (0, 1) or len(ctx.results) == 0:
             asked = ", ".join(sorted(self._public | self._hidden))
             raise RuntimeError(

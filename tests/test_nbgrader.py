@@ -14,6 +14,7 @@ import ast
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,7 @@ from autograder.results import read_results
 from autograder.staging import discover, stage
 
 ASSIGNMENTS = ("conv", "basics")
+EVERY = tuple(a for a in load_course().assignments if (solutions_dir() / a).is_dir())
 MISTAKES = {"conv": "dx_unflipped_kernel", "basics": "mse_summed"}
 BIN = Path(sys.executable).parent
 
@@ -93,7 +95,7 @@ def task_totals(result_path: Path) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     course = tmp_path_factory.mktemp("nbgrader-course")
-    export_nbgrader(ASSIGNMENTS, out=course)
+    export_nbgrader(out=course)  # every assignment
     return course
 
 
@@ -129,7 +131,7 @@ def test_test_cells_are_worth_the_points_of_dlcourse_list(exported: Path, assign
     assert "c.Execute.timeout = " in config and "c.IgnorePattern.enabled = True" in config
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", EVERY)
 def test_source_notebook_reads_back_as_the_reference(exported: Path, assignment: str) -> None:
     """Does the code of the answer cells, put into the template, make the reference module?"""
     data = (exported / "source" / assignment / f"{assignment}.ipynb").read_bytes()
@@ -137,7 +139,27 @@ def test_source_notebook_reads_back_as_the_reference(exported: Path, assignment:
     reference = (solutions_dir() / assignment / f"{assignment}.py").read_text()
     assert ast.dump(ast.parse(module)) == ast.dump(ast.parse(reference))
     names = [c.name for c in module_cells(reference) if c.name]
-    assert len(names) >= 6 and all(f"def {n}(" in module for n in names)
+    assert len(names) >= 3
+    assert all(re.search(rf"^(def|class) {n}\b", module, re.M) for n in names)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", EVERY)
+def test_test_cells_give_the_reference_full_marks(exported: Path, assignment: str) -> None:
+    """Does every test cell, run on the reference's names, earn exactly its points?"""
+    from autograder.paths import load_reference
+
+    notebook = source_notebook(exported, assignment)
+    reference = load_reference(assignment)
+    cells = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+    assert cells
+    for cell in cells:
+        body, last = cell["source"].rsplit("\n", 1)
+        assert last.startswith("checks.score(")
+        namespace = dict(vars(reference))  # the cell's globals(): the reference's names
+        exec(body, namespace)
+        earned = eval(last, namespace)
+        assert earned == cell["metadata"]["nbgrader"]["points"], cell["id"]
 
 
 def test_broken_notebooks_get_clear_messages(exported: Path, tmp_path: Path) -> None:
