@@ -162,6 +162,31 @@ def test_test_cells_give_the_reference_full_marks(exported: Path, assignment: st
         assert earned == cell["metadata"]["nbgrader"]["points"], cell["id"]
 
 
+def test_korean_export_has_the_korean_texts_and_the_same_cells(
+    exported: Path, tmp_path: Path
+) -> None:
+    """Does --lang ko give the Korean README and walkthrough with the same graded cells?"""
+    done = CliRunner().invoke(
+        main, ["export", "nbgrader", "conv", "--lang", "ko", "--out", str(tmp_path)]
+    )
+    assert done.exit_code == 0, done.output
+    korean = source_notebook(tmp_path, "conv")
+    english = source_notebook(exported, "conv")
+    first_line = (solutions_dir() / "conv" / "README.ko.md").read_text().splitlines()[0]
+    assert korean["cells"][0]["source"].startswith(first_line)
+
+    def graded(notebook: dict) -> list[tuple[str, str]]:
+        return [
+            (c["id"], c["source"])
+            for c in notebook["cells"]
+            if c["metadata"].get("nbgrader", {}).get("grade")
+            or c["metadata"].get("nbgrader", {}).get("solution")
+        ]
+
+    assert graded(korean) == graded(english)
+    assert any("숨은 검사" in c["source"] for c in korean["cells"] if c["cell_type"] == "markdown")
+
+
 def test_broken_notebooks_get_clear_messages(exported: Path, tmp_path: Path) -> None:
     """Are broken JSON, a deleted answer cell and a changed grade_id reported, not graded?"""
     spec = load_course().assignment("conv")

@@ -47,6 +47,36 @@ MIN_CELL_TIMEOUT_S = 120
 MAX_CELL_TIMEOUT_S = 1800
 
 
+# The notebook's own short texts, per language (terms as in course/docs/glossary.md).
+INTRO_TEXTS = {
+    "en": {
+        "code": (
+            "## The code of `{module}.py`\n\n"
+            "Fill in every answer cell and run it; the check cells come after the code. "
+            "The checks run in this notebook's kernel; your instructor grades the collected "
+            "notebook again in a sandbox, with hidden checks, and that grade is the one "
+            "that counts."
+        ),
+        "checks": (
+            "## Checks\n\nOne cell per task, worth the task's points. Run them after every "
+            "cell above."
+        ),
+    },
+    "ko": {
+        "code": (
+            "## `{module}.py`의 코드\n\n"
+            "답안 셀마다 빈칸을 채우고 실행하세요. 검사 셀은 코드 뒤에 있습니다. "
+            "검사는 이 노트북의 커널에서 돌아갑니다. 강사는 걷어 간 노트북을 샌드박스에서 "
+            "숨은 검사까지 넣어 다시 채점하고, 점수로 남는 것은 그 채점입니다."
+        ),
+        "checks": (
+            "## 검사\n\n과제 항목마다 셀이 하나이고, 그 항목의 점수만큼 배점됩니다. "
+            "위의 셀을 모두 실행한 뒤에 실행하세요."
+        ),
+    },
+}
+
+
 class NbgraderExportError(ValueError):
     """Something of the course cannot be exported to nbgrader."""
 
@@ -240,6 +270,8 @@ def build_notebook(
     course: Course, assignment: Assignment, plans: dict[str, TaskPlan], lang: str = "en"
 ) -> dict[str, Any]:
     """The nbgrader source notebook of one assignment."""
+    if lang not in INTRO_TEXTS:
+        raise ConfigError(f"unknown language {lang!r}; expected one of {', '.join(INTRO_TEXTS)}")
     folder = paths.solutions_dir(course.root) / assignment.id
     module = assignment.module_stems[0]
     solution_text = (folder / f"{module}.py").read_text(encoding="utf-8")
@@ -249,13 +281,10 @@ def build_notebook(
         for index, section in enumerate(readme_sections(readme.read_text(encoding="utf-8"))):
             meta = _meta(f"readme_{index + 1}", grade=False, solution=False, locked=True)
             cells.append(_markdown(section, meta))
+    texts = INTRO_TEXTS[lang]
     cells.append(
         _markdown(
-            f"## The code of `{module}.py`\n\n"
-            "Fill in every answer cell and run it; the check cells come after the code. "
-            "The checks run in this notebook's kernel; your instructor grades the collected "
-            "notebook again in a sandbox, with hidden checks, and that grade is the one "
-            "that counts.",
+            texts["code"].format(module=module),
             _meta("code_intro", grade=False, solution=False, locked=True),
         )
     )
@@ -269,11 +298,7 @@ def build_notebook(
         cells.append(_code(cell.source, meta))
     # after the whole module: a task's checks may call other functions of it
     cells.append(
-        _markdown(
-            "## Checks\n\nOne cell per task, worth the task's points. Run them after every "
-            "cell above.",
-            _meta("checks_intro", grade=False, solution=False, locked=True),
-        )
+        _markdown(texts["checks"], _meta("checks_intro", grade=False, solution=False, locked=True))
     )
     order = answer_names(solution_text)
 
