@@ -4,8 +4,9 @@ The notebook is read as JSON and never executed. The module is rebuilt from
 the trusted template (the reference module with its blanks cleared, cut into
 the same cells as `dlcourse export nbgrader` cut it): every answer cell of the
 template is replaced by the code of the notebook's cell with the same
-`grade_id`; the locked code (imports, helpers) comes from the template, not
-from the notebook. The result is graded in the sandbox like a `.py`
+`grade_id` (IPython magics in it become comments); the locked code
+(imports, helpers) comes from the template, not from the notebook, as
+nbgrader's own autograde restores locked cells. The result is graded in the sandbox like a `.py`
 submission. Broken JSON, missing answer cells and changed grade ids give a
 message that says what to fix.
 """
@@ -13,6 +14,7 @@ message that says what to fix.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,11 @@ def answer_cells(data: bytes, filename: str = "notebook") -> dict[str, str]:
     return found
 
 
+def without_magics(code: str) -> str:
+    """IPython magics and shell escapes (`%timeit`, `!ls`) as comments: a module cannot run them."""
+    return re.sub(r"(?m)^(\s*)([%!])", r"\1# \2", code)
+
+
 def module_from_notebook(
     data: bytes, assignment: Assignment, filename: str = "", root: Path | None = None
 ) -> str:
@@ -94,7 +101,7 @@ def module_from_notebook(
             f"(deleted, or their grade_id changed{hint}); start again from the released "
             "notebook and copy your code into its cells"
         )
-    parts = [answers[cell.name] if cell.name else cell.source for cell in template]
+    parts = [without_magics(answers[cell.name]) if cell.name else cell.source for cell in template]
     return "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
 
 

@@ -220,6 +220,26 @@ def test_broken_notebooks_get_clear_messages(exported: Path, tmp_path: Path) -> 
         assert "conv.py" not in staged.files
 
 
+def test_a_module_file_wins_over_the_notebook_and_magics_are_comments(
+    exported: Path, tmp_path: Path
+) -> None:
+    """Is a folder with conv.py graded from conv.py; do magics in answer cells not break imports?"""
+    spec = load_course().assignment("conv")
+    notebook = source_notebook(exported, "conv")
+    for cell in notebook["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "conv_forward":
+            cell["source"] = "%load_ext autoreload\n" + cell["source"].replace(
+                "    ### BEGIN SOLUTION", "    !echo hi\n    ### BEGIN SOLUTION", 1
+            )
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "conv.ipynb").write_text(json.dumps(notebook))
+    module = stage("nb", tmp_path / "nb", spec).files["conv.py"].decode()
+    compile(module, "conv.py", "exec")
+    assert "# %load_ext autoreload" in module and "    # !echo hi" in module
+    (tmp_path / "nb" / "conv.py").write_text("# my own module\n")
+    assert stage("nb", tmp_path / "nb", spec).files["conv.py"] == b"# my own module\n"
+
+
 # ---------------------------------------------------------------------------
 # Slow: the real nbgrader
 # ---------------------------------------------------------------------------
