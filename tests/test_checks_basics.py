@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from graderkit import ROOT, failures, grade_folder
 
-from autograder.mistakes import Mistake, mutant_source
+from autograder.checkkit.mutants import Mistake, mutant_source
 
 VARIANT = Mistake(
     name="correct_variant",

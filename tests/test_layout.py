@@ -53,8 +53,7 @@ def test_the_kit_sits_below_the_engine(path):
 def test_checks_import_only_the_kit_and_their_own_folder(path):
     """Does a check module reach the grader only through autograder.checkkit?"""
     own = f"autograder.checks.{path.parent.name}"
-    # autograder.testing and autograder.mistakes: re-export shims of the kit, while checks move
-    allowed = ("autograder.checkkit", own, "autograder.testing", "autograder.mistakes")
+    allowed = ("autograder.checkkit", own)
     outside = {m for m in autograder_imports(path) if not m.startswith(allowed)}
     assert not outside, outside
 

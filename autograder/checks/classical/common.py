@@ -9,7 +9,7 @@ from functools import partial
 
 import numpy as np
 
-from autograder.testing import CheckFailure, compare, compare_all
+from autograder.checkkit import CheckFailure, compare, compare_all
 
 # ---------------------------------------------------------------------------
 # Data

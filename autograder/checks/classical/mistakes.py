@@ -1,6 +1,6 @@
 """Known mistakes of the classical assignment (private: never shipped to students)."""
 
-from autograder.mistakes import Mistake
+from autograder.checkkit import Mistake
 
 MISTAKES = [
     Mistake(
