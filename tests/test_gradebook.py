@@ -54,17 +54,18 @@ def postgres_server() -> Iterator[str]:
         prefix = ["runuser", "-u", "postgres", "--"]
     data = folder / "data"
     log = folder / "server.log"
-    subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-         "--no-sync", "-E", "UTF8"],
-        check=True, capture_output=True,
-    )  # fmt: skip
     options = f"-k {folder} -c listen_addresses='' -c fsync=off"
-    subprocess.run(
-        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-         "-w", "-t", "60", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    steps = [
+        [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync",
+         "-E", "UTF8", "--locale=C"],
+        [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
+    ]  # fmt: skip
+    for step in steps:
+        done = subprocess.run([*prefix, *step], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            server_log = log.read_text(errors="replace") if log.is_file() else ""
+            shutil.rmtree(folder, ignore_errors=True)
+            pytest.fail(f"{' '.join(step[:1])} failed:\n{done.stdout}{done.stderr}{server_log}")
     try:
         yield str(folder)
     finally:
@@ -157,12 +158,15 @@ def test_the_same_grade_recorded_again_changes_nothing(db_url):
 
 
 def test_assignments_and_quizzes_share_the_gradebook(db_url):
-    """Can an assignment and a quiz with the same id both be recorded for one student?"""
+    """Can an assignment and a quiz with the same id both be recorded for one (Korean) student?"""
     book = Gradebook(db_url, root=ROOT)
-    book.record(result("kim", [2.0], item="regularization"))
-    book.record(result("kim", [1.0], item="quiz:regularization"))
-    rows = {(r["assignment"], r["kind"]): r["score"] for r in book.rows()}
-    assert rows == {("quiz:regularization", "quiz"): 1.0, ("regularization", "assignment"): 2.0}
+    book.record(result("김민지", [2.0], item="regularization"))
+    book.record(result("김민지", [1.0], item="quiz:regularization"))
+    rows = {(r["assignment"], r["kind"], r["student"]): r["score"] for r in book.rows()}
+    assert rows == {
+        ("quiz:regularization", "quiz", "김민지"): 1.0,
+        ("regularization", "assignment", "김민지"): 2.0,
+    }
     book.close()
 
 
