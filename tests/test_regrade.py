@@ -98,6 +98,10 @@ def test_verify_an_assignment_from_its_stored_copy(tmp_path):
     assert (
         report.results[0].seed == 1234 and 0 < report.results[0].score < report.results[0].max_score
     )
+    again = grade_batch(
+        "conv", [sample], tmp_path / "out", jobs=1, seed=1234, database=f"sqlite:///{db}", root=ROOT
+    )
+    assert again.reused == 1 and Gradebook(f"sqlite:///{db}").history("bo") == []  # resumed
     (sample / "conv.py").unlink()
     from autograder.gradebook.regrade import regrade
 

@@ -33,6 +33,18 @@ _SAME_GRADE = (
 )
 
 
+def _same_grade(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Equal in every field of _SAME_GRADE; scores to 1e-6 (results.json rounds them)."""
+    for name in _SAME_GRADE:
+        a, b = old[name], new[name]
+        if isinstance(a, float) or isinstance(b, float):
+            if abs(float(a) - float(b)) > 1e-6:
+                return False
+        elif a != b:
+            return False
+    return True
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -130,7 +142,7 @@ class Gradebook:
             old = conn.execute(select(grades).where(*key)).first()
             if old is not None:
                 previous = dict(old._mapping)
-                if all(previous[name] == row[name] for name in _SAME_GRADE):
+                if _same_grade(previous, row):
                     return False
                 conn.execute(insert(grade_history).values(**previous, replaced_at=row["graded_at"]))
                 conn.execute(delete(grades).where(*key))
