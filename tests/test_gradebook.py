@@ -111,7 +111,7 @@ def result(
         student=student,
         tests=tests,
         seed=kwargs.pop("seed", 7),  # type: ignore[arg-type]
-        isolation="bubblewrap",
+        isolation="bubblewrap (user, pid, net namespaces); " + "rlimits " * 60,
         submission_sha256=kwargs.pop("sha", "a" * 64),  # type: ignore[arg-type]
         **kwargs,  # type: ignore[arg-type]
     )
@@ -127,7 +127,11 @@ def test_a_grade_keeps_what_an_audit_needs(db_url):
         row["score"] == pytest.approx(2.4) and row["raw_score"] == 3.0 and row["max_score"] == 4.0
     )
     assert row["penalty"] == pytest.approx(0.2) and row["late_days"] == 2
-    assert row["seed"] == 7 and row["isolation"] == "bubblewrap" and row["kind"] == "assignment"
+    assert (
+        row["seed"] == 7
+        and row["isolation"].endswith("rlimits " * 60)
+        and row["kind"] == "assignment"
+    )
     assert row["package_version"] == __import__("autograder").__version__
     assert (
         row["checks_sha256"] == checks_fingerprint("conv", ROOT) and len(row["checks_sha256"]) == 64

@@ -107,7 +107,7 @@ class Gradebook:
             "results_json": json.dumps(result.to_json(), ensure_ascii=False),
             "package_version": package_version(),
             "checks_sha256": checks_sha256,
-            "isolation": result.isolation[:200],
+            "isolation": result.isolation,
         }
 
     def record(

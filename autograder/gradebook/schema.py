@@ -45,7 +45,7 @@ def _grade_columns() -> list[Column]:
         Column("results_json", Text, nullable=False),
         Column("package_version", String(40), nullable=False, server_default=""),
         Column("checks_sha256", String(64), nullable=False, server_default=""),
-        Column("isolation", String(200), nullable=False, server_default=""),
+        Column("isolation", Text, nullable=False, server_default=""),
     ]
 
 
@@ -83,7 +83,7 @@ _ADDED = {
     "penalty": "FLOAT NOT NULL DEFAULT 0",
     "package_version": "VARCHAR(40) NOT NULL DEFAULT ''",
     "checks_sha256": "VARCHAR(64) NOT NULL DEFAULT ''",
-    "isolation": "VARCHAR(200) NOT NULL DEFAULT ''",
+    "isolation": "TEXT NOT NULL DEFAULT ''",
 }
 
 
