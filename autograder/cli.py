@@ -25,6 +25,12 @@ from autograder.paths import CourseNotFound
 EXIT_OK, EXIT_NO, EXIT_ERROR = 0, 1, 2
 
 
+class CommandError(click.ClickException):
+    """An expected error of one command: one `Error:` line and exit status 2."""
+
+    exit_code = EXIT_ERROR
+
+
 def _console() -> Console:
     return Console(highlight=False)
 
@@ -263,7 +269,7 @@ def report_command(grades_dir: Path, out: Path, students_dir: Path | None, publi
     try:
         done = build_report(grades_dir, out=out, students_dir=students_dir, published=published)
     except ReportError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     click.echo(f"Wrote {done.report} ({done.students} students).")
     if done.student_pages:
         click.echo(f"Wrote {len(done.student_pages)} student pages in {students_dir}.")

@@ -134,7 +134,7 @@ def test_cli_report(grades, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     result = CliRunner().invoke(main, ["report", str(empty), "--out", str(tmp_path / "x.html")])
-    assert result.exit_code == 1 and "no <student>/results.json" in result.output
+    assert result.exit_code == 2 and "no <student>/results.json" in result.output
 
 
 def test_grade_says_where_the_report_can_be_made(tmp_path):

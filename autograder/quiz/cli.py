@@ -83,7 +83,10 @@ def grade_quiz(
 
 
 def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
+    """An expected error: one `Error:` line and exit status 2, as for every command."""
+    error = click.ClickException(str(exc))
+    error.exit_code = 2
+    return error
 
 
 quiz = click.Group(
