@@ -90,20 +90,28 @@ def list_command() -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the results as JSON (results.json schema)."
 )
-def check_command(assignment: str, path: Path | None, as_json: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    default="en",
+    envvar="DLCOURSE_LANG",
+    show_envvar=True,
+    help="Language of the feedback (ko: 한국어).",
+)
+def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) -> None:
     """Run the public checks of ASSIGNMENT against your code (a self-check).
 
     Exit status 0 only when every check passes. Hidden checks (other shapes and
     random inputs) run only when your instructor grades the submission.
     """
+    from autograder import feedback, feedback_ko
     from autograder.commands import self_check
-    from autograder.feedback import show_self_check
 
-    check = self_check(assignment, path=path)
+    check = self_check(assignment, path=path, lang=lang)
     if as_json:
         click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
     else:
-        show_self_check(_console(), check)
+        (feedback_ko if lang == "ko" else feedback).show_self_check(_console(), check)
     sys.exit(EXIT_OK if check.ok else EXIT_NO)
 
 
@@ -153,6 +161,12 @@ def check_command(assignment: str, path: Path | None, as_json: bool) -> None:
     metavar="COURSE_DIR",
     help="Also write each student's per-task scores into this nbgrader course's gradebook.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    default="en",
+    help="Language of the feedback in the results (default: English, for the instructor).",
+)
 def grade_command(
     assignment: str,
     submissions: tuple[Path, ...],
@@ -163,6 +177,7 @@ def grade_command(
     dask_scheduler: str | None,
     database: str | None,
     nbgrader_dir: Path | None,
+    lang: str,
 ) -> None:
     """Grade SUBMISSIONS of ASSIGNMENT with public and hidden checks.
 
@@ -202,6 +217,7 @@ def grade_command(
             database=database,
             on_start=lambda n: bar.update(task, total=n),
             progress=lambda _r: bar.advance(task),
+            lang=lang,
         )
     show_batch(console, report, assignment, out)
     if nbgrader_dir is not None:

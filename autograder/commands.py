@@ -132,8 +132,10 @@ def _default_path(assignment: str, root: Path) -> Path:
     return Path.cwd()
 
 
-def self_check(assignment: str, *, path: Path | None = None, root: Path | None = None) -> SelfCheck:
-    """Run the public checks on `path` (default: assignments/ASSIGNMENT)."""
+def self_check(
+    assignment: str, *, path: Path | None = None, root: Path | None = None, lang: str = "en"
+) -> SelfCheck:
+    """Run the public checks on `path` (default: assignments/ASSIGNMENT), in `lang` (en, ko)."""
     from autograder.grading import grade_submission
     from autograder.staging import stage
 
@@ -142,6 +144,10 @@ def self_check(assignment: str, *, path: Path | None = None, root: Path | None =
     folder = Path(path) if path else _default_path(assignment, course.root)
     staged = stage(folder.name, folder, spec)
     result = grade_submission(staged, assignment, include_hidden=False, course=course)
+    if lang == "ko":
+        from autograder.feedback_ko import localize_result
+
+        localize_result(result, list(staged.problems))
     return SelfCheck(result=result, folder=folder, problems=list(staged.problems))
 
 
@@ -161,10 +167,19 @@ def grade(
     root: Path | None = None,
     on_start: Callable[[int], None] | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
+    lang: str = "en",
 ) -> BatchReport:
-    """Grade a batch (see `autograder.batch.grade_batch`); the report says what happened."""
+    """Grade a batch (see `autograder.batch.grade_batch`); the report says what happened.
+
+    The results are in English (for the instructor) unless `lang` is "ko".
+    """
     from autograder.batch import grade_batch
 
+    extra: dict[str, Any] = {}
+    if lang == "ko":
+        from autograder.feedback_ko import grade_task_ko
+
+        extra["task"] = grade_task_ko
     return grade_batch(
         assignment,
         submissions,
@@ -177,6 +192,7 @@ def grade(
         root=root,
         on_start=on_start,
         progress=progress,
+        **extra,
     )
 
 
