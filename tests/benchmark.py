@@ -1,82 +1,258 @@
 """Speed figures of the grader (a script that prints numbers, not a test).
 
-    .venv/bin/python tests/benchmark.py [--copies 50]
+    .venv/bin/python tests/benchmark.py [--copies 20] [--torch-copies 6] [--no-nbgrader]
 
-Prints: seconds per submission for `dlcourse grade conv` over N copies of the
-reference with --jobs 1 and --jobs 2, the wall time of `dlcourse check conv`,
-and the time to grade one reference submission of every assignment (public and
-hidden checks) on one core.
+Prints, in one run:
+
+- seconds per submission of `dlcourse grade` for conv and for transformer over
+  N copies of the reference (public and hidden checks), with --jobs 1 and
+  --jobs 2, and the scaling ratio (s/submission at --jobs 1 over --jobs 2);
+- the peak memory per worker of each run: the largest grading process and
+  the largest sandboxed worker (VmHWM, sampled over the run's process tree);
+- the cost of one sandboxed worker (start, import the reference, close) and
+  that worker's own peak memory, per assignment;
+- when nbgrader is installed: `nbgrader autograde` on the same conv checks
+  (the exported course, `dlcourse export nbgrader`; its test cells run the
+  checks in nbgrader's own kernel through `autograder.nbgrader_cells`, they do
+  not call `dlcourse grade`), per submission, next to `dlcourse grade`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ENV = {
+    **os.environ,
+    "DLCOURSE_ROOT": str(ROOT),
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+}
 
 
-def dlcourse(*args: str) -> float:
+class TreeWatch(threading.Thread):
+    """Samples the peak RSS (VmHWM) of every process below `pid` until it exits.
+
+    Sandboxed workers (their command runs `worker.py`) and grading processes
+    (everything else that is Python) are kept apart; short-lived workers
+    between two samples may be missed, so the worker figure is a lower bound.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peaks: dict[int, tuple[str, float]] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for child in _descendants(self.pid):
+                try:
+                    command = Path(f"/proc/{child}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"python" not in command:
+                    continue
+                kind = "worker" if b"worker.py" in command else "grader"
+                peak = _peak_mb([child])
+                if peak > self.peaks.get(child, ("", 0.0))[1]:
+                    self.peaks[child] = (kind, peak)
+            time.sleep(0.02)
+
+    def peak(self, kind: str) -> float:
+        return max((mb for k, mb in self.peaks.values() if k == kind), default=0.0)
+
+
+def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int, TreeWatch]:
+    """(wall seconds, peak RSS in MB of the run's main process, exit code, its tree's peaks)."""
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "autograder.cli", *args],
-        cwd=ROOT,
-        check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "DLCOURSE_ROOT": str(ROOT)},
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    return time.perf_counter() - started
+    watch = TreeWatch(proc.pid)
+    watch.start()
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    watch.done.set()
+    watch.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        print(f"    ! {' '.join(command[:4])} exited {proc.returncode}: {err.decode()[-500:]}")
+    return seconds, usage.ru_maxrss / 1024, proc.returncode, watch
+
+
+def dlcourse(*args: str) -> list[str]:
+    return [sys.executable, "-m", "autograder.cli", *args]
+
+
+def copies_of_reference(assignment: str, count: int, into: Path) -> Path:
+    from autograder.config import load_course
+
+    spec = load_course(ROOT).assignment(assignment)
+    subs = into / f"subs-{assignment}"
+    for index in range(count):
+        folder = subs / f"student{index:03d}"
+        folder.mkdir(parents=True)
+        for stem in spec.module_stems:
+            shutil.copy(ROOT / "solutions" / assignment / f"{stem}.py", folder / f"{stem}.py")
+    return subs
+
+
+def full_marks(out: Path) -> str:
+    """'all N at full marks' or what was not, from the run's results."""
+    results = sorted(out.rglob("results.json"))
+    short = 0
+    for path in results:
+        data = json.loads(path.read_text())
+        if float(data.get("score", 0)) < float(data.get("max_score", -1)):
+            short += 1
+    if not results:
+        return "no results written"
+    return f"{len(results)} graded" + (f", {short} NOT at full marks" if short else ", full marks")
+
+
+def bench_grade(assignment: str, count: int, work: Path) -> dict[int, float]:
+    subs = copies_of_reference(assignment, count, work)
+    per: dict[int, float] = {}
+    print(f"{assignment}: dlcourse grade, {count} copies of the reference (public + hidden)")
+    for jobs in (1, 2):
+        out = work / f"out-{assignment}-{jobs}"
+        seconds, main_peak, _, watch = timed(
+            dlcourse("grade", assignment, str(subs), "--out", str(out), "--jobs", str(jobs))
+        )
+        per[jobs] = seconds / count
+        grader = max(watch.peak("grader"), main_peak if jobs == 1 else 0.0)
+        print(
+            f"  --jobs {jobs}: {seconds:6.1f} s wall, {per[jobs]:.3f} s/submission, "
+            f"{per[jobs] * jobs:.3f} core-s/submission ({full_marks(out)})\n"
+            f"             peak memory per worker: grading process {grader:.0f} MB, "
+            f"sandboxed worker {watch.peak('worker'):.0f} MB"
+        )
+    print(f"  scaling --jobs 2 over --jobs 1: {per[1] / per[2]:.2f}x")
+    return per
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def _peak_mb(pids: list[int]) -> float:
+    best = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    best = max(best, int(line.split()[1]))
+        except OSError:
+            continue
+    return best / 1024
+
+
+def bench_worker(assignment: str, rounds: int) -> None:
+    """One sandboxed worker: start it, import the reference, answer nothing, close it."""
+    from autograder.config import load_course
+    from autograder.sandbox.host import Limits
+    from autograder.sandbox.submission import Submission, SubmissionSpec
+
+    course = load_course(ROOT)
+    spec_of = course.assignment(assignment)
+    spec = SubmissionSpec(
+        folder=ROOT / "solutions" / assignment,
+        modules=spec_of.module_stems,
+        forbidden=spec_of.forbidden,
+        timeout_s=spec_of.timeout_s,
+        import_timeout_s=spec_of.import_timeout_s,
+        limits=Limits(memory_mb=spec_of.memory_mb),
+        secrets=(course.root,),
+    )
+    starts, closes, peaks = [], [], []
+    for _ in range(rounds):
+        sub = Submission(spec)
+        started = time.perf_counter()
+        sub._ensure()  # start the worker and import the submission (what a first check pays)
+        starts.append(time.perf_counter() - started)
+        proc = sub.worker.proc
+        peaks.append(_peak_mb(_descendants(proc.pid) + [proc.pid]) if proc else 0.0)
+        started = time.perf_counter()
+        sub.close()
+        closes.append(time.perf_counter() - started)
+    starts.sort()
+    closes.sort()
+    print(
+        f"  {assignment:12s} start+import {starts[len(starts) // 2] * 1000:6.0f} ms, "
+        f"close {closes[len(closes) // 2] * 1000:4.0f} ms (median of {rounds}), "
+        f"worker peak {max(peaks):.0f} MB"
+    )
+
+
+def bench_nbgrader(count: int, work: Path, dlcourse_per: float) -> None:
+    if shutil.which("nbgrader", path=ENV["PATH"]) is None:
+        print("nbgrader side-by-side: nbgrader is not installed (pip install nbgrader)")
+        return
+    course = work / "nbgrader-course"
+    print(f"nbgrader side-by-side, conv, {count} notebooks of the reference:")
+    seconds, _, code, _ = timed(dlcourse("export", "nbgrader", "conv", "--out", str(course)))
+    if code != 0:
+        print("  export failed; skipped")
+        return
+    timed([str(BIN / "nbgrader"), "generate_assignment", "conv"], cwd=course)
+    source = course / "source" / "conv" / "conv.ipynb"
+    for index in range(count):
+        folder = course / "submitted" / f"student{index:03d}" / "conv"
+        folder.mkdir(parents=True)
+        shutil.copy(source, folder / "conv.ipynb")
+    seconds, peak, code, watch = timed([str(BIN / "nbgrader"), "autograde", "conv"], cwd=course)
+    peak = max(peak, watch.peak("grader"))
+    if code != 0:
+        print(f"  nbgrader autograde exited {code}; figures not comparable")
+        return
+    per = seconds / count
+    print(
+        f"  nbgrader autograde: {seconds:6.1f} s wall, {per:.3f} s/submission "
+        f"(checks in nbgrader's kernel), largest process {peak:.0f} MB"
+    )
+    print(f"  dlcourse grade --jobs 1 is {per / dlcourse_per:.1f}x faster per submission")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=50)
+    parser.add_argument("--copies", type=int, default=20, help="conv submissions")
+    parser.add_argument("--torch-copies", type=int, default=6, help="transformer submissions")
+    parser.add_argument("--rounds", type=int, default=5, help="worker starts to time")
+    parser.add_argument("--no-nbgrader", action="store_true")
     options = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
     work = Path(tempfile.mkdtemp(prefix="dlcourse-bench-"))
     try:
-        subs = work / "subs"
-        for index in range(options.copies):
-            folder = subs / f"student{index:03d}"
-            folder.mkdir(parents=True)
-            shutil.copy(ROOT / "solutions" / "conv" / "conv.py", folder / "conv.py")
-        print(f"grade conv, {options.copies} copies of the reference (public + hidden checks):")
-        for jobs in (1, 2):
-            seconds = dlcourse(
-                "grade", "conv", str(subs), "--out", str(work / f"out{jobs}"), "--jobs", str(jobs)
-            )
-            per = seconds / options.copies
-            print(
-                f"  --jobs {jobs}: {seconds:6.1f} s wall, {per:.3f} s per submission, "
-                f"{per * jobs:.3f} s per submission per core"
-            )
-        check = min(
-            dlcourse("check", "conv", "--path", str(ROOT / "solutions" / "conv")) for _ in range(3)
-        )
-        print(f"check conv (public checks, new process, best of 3): {check:.2f} s wall")
-        print("one reference submission per assignment, in process, one core (warm):")
-        sys.path.insert(0, str(ROOT / "tests"))
-        from graderkit import grade_folder
-
-        from autograder.config import load_course
-
-        for assignment in load_course(ROOT).assignments:
-            if not (ROOT / "autograder" / "checks" / assignment / "test_hidden.py").is_file():
-                continue
-            grade_folder(assignment, ROOT / "solutions" / assignment)  # warm-up: imports, worker
-            started = time.perf_counter()
-            result = grade_folder(assignment, ROOT / "solutions" / assignment)
-            seconds = time.perf_counter() - started
-            print(
-                f"  {assignment:14s} {seconds:5.2f} s  ({len(result.tests)} checks, "
-                f"{result.score:g}/{result.max_score:g} points)"
-            )
+        conv = bench_grade("conv", options.copies, work)
+        bench_grade("transformer", options.torch_copies, work)
+        print("one sandboxed worker (start, import the reference, close), in this process:")
+        for assignment in ("conv", "transformer"):
+            bench_worker(assignment, options.rounds)
+        if not options.no_nbgrader:
+            bench_nbgrader(options.copies, work, conv[1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
