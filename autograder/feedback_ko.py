@@ -159,6 +159,11 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
         "{what}: 순방향 함수 출력의 모양이 {got}입니다. 기대한 모양은 {want}입니다",
     ),
     (
+        r"your code raised NotImplementedError: (?P<where>\S+): fill in this blank "
+        r"\(see its docstring\)",
+        "아직 채우지 않은 빈칸입니다: {where} (그 함수의 docstring을 보세요)",
+    ),
+    (
         r"your code raised (?P<error>.+)",
         "작성한 코드에서 예외가 발생했습니다: {error}",
     ),
@@ -390,7 +395,7 @@ def localize_result(result: SubmissionResult, problems: list[str] | None = None)
 def show_result(console: Console, result: SubmissionResult) -> None:
     """A (Korean) result as a table, then each failure's message."""
     table = Table(title=f"{result.assignment}: {result.student}", show_lines=False)
-    table.add_column("과제", style="cyan")
+    table.add_column("과제 항목", style="cyan")
     table.add_column("검사")
     table.add_column("점수", justify="right")
     table.add_column("결과")
