@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checkkit.compare import CheckFailure, difference
+from autograder.checkkit.compare import CheckFailure, compare, difference
+from autograder.checkkit.oracle import Oracle
 from autograder.sandbox.submission import Submission, describe_call
 
 
@@ -76,6 +77,7 @@ def check_backward_numeric(
     *,
     wrt: Mapping[int, int],
     grads: Sequence[str],
+    oracle: Oracle,
     kwargs: Mapping[str, Any] | None = None,
     directions: int = 6,
     seed: int = 0,
@@ -91,9 +93,25 @@ def check_backward_numeric(
     analytic sum(grad * v) must equal the central difference of
     sum(forward(...) * dout) along v. A wrong gradient fails this for almost
     every direction, at 2 forward calls per direction instead of 2 per entry.
+
+    Consistency alone is worth nothing (a forward that returns zeros and a
+    backward that returns zeros agree perfectly), so the student's forward on
+    the same arguments must first match the reference (`oracle`).
     """
     kwargs = dict(kwargs or {})
-    cache = sub.forward(forward, *args, **kwargs)[-1]
+    want = oracle.forward(forward, *args, **kwargs)
+    returned = sub.forward(forward, *args, **kwargs)
+    cache = returned[-1]
+    outputs = returned[:-1]
+    wants = (want,) if len(outputs) == 1 else tuple(want)
+    for index, (got_output, want_output) in enumerate(zip(outputs, wants, strict=True)):
+        what = forward if len(outputs) == 1 else f"{forward} output {index}"
+        compare(
+            got_output,
+            want_output,
+            what=f"{what} (checking your backward needs a correct forward)",
+            call=sub.last_call,
+        )
     got = sub.call(backward, dout, cache)
     call = f"{sub.last_call} after {describe_call(forward, args, kwargs)}"
     parts = got if len(grads) > 1 else (got,)

@@ -194,17 +194,17 @@ def check_mha_param_grads_numeric(sub, args, dout, *, directions=3, seed=0, h=1e
 # Harness functions (self-contained: shipped to the worker as source)
 # ---------------------------------------------------------------------------
 def sdpa_and_inputs(module, q, k, v, mask, dout):
-    """Run forward and backward; hand back the inputs as they are afterwards."""
-    _, _, cache = module.scaled_dot_product_attention(q, k, v, mask)
-    module.scaled_dot_product_attention_backward(dout, cache)
-    return [q, k, v, mask, dout]
+    """Run forward and backward; hand back (out, dq, dk, dv) and the inputs as they are afterwards."""
+    out, _, cache = module.scaled_dot_product_attention(q, k, v, mask)
+    dq, dk, dv = module.scaled_dot_product_attention_backward(dout, cache)
+    return (out, dq, dk, dv), [q, k, v, mask, dout]
 
 
 def mha_and_inputs(module, x_q, x_kv, params, heads, mask, dout):
-    """Run forward and backward; hand back the inputs as they are afterwards."""
-    _, cache = module.multi_head_attention_forward(x_q, x_kv, params, heads, mask)
-    module.multi_head_attention_backward(dout, cache)
-    return [x_q, x_kv, params, mask, dout]
+    """Run forward and backward; hand back (out, dx_q, dx_kv) and the inputs afterwards."""
+    out, cache = module.multi_head_attention_forward(x_q, x_kv, params, heads, mask)
+    dx_q, dx_kv, _ = module.multi_head_attention_backward(dout, cache)
+    return (out, dx_q, dx_kv), [x_q, x_kv, params, mask, dout]
 
 
 def check_inputs_kept(before, after, call, names):

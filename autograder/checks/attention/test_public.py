@@ -64,9 +64,9 @@ def test_softmax_large_inputs(sub, oracle, rng):
 
 @pytest.mark.task("causal_mask")
 @pytest.mark.points(2)
-def test_causal_mask(sub, oracle):
+def test_causal_mask(sub, oracle, rng):
     """causal_mask matches the reference"""
-    check_function(sub, oracle, "causal_mask", 5)
+    check_function(sub, oracle, "causal_mask", int(rng.integers(4, 8)))
 
 
 @pytest.mark.task("scaled_dot_product_attention")
@@ -95,13 +95,13 @@ def test_sdpa_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("scaled_dot_product_attention_backward")
 @pytest.mark.points(2)
-def test_sdpa_backward_numeric(sub, rng):
+def test_sdpa_backward_numeric(sub, oracle, rng):
     """scaled_dot_product_attention_backward agrees with numerical gradients of your forward"""
     q, k, v, mask = sdpa_inputs(rng, "random-mask")
     dout = rng.standard_normal((*q.shape[:-1], v.shape[-1]))
     check_backward_numeric(
         sub, "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-        (q, k, v, mask), dout, wrt={0: 0, 1: 1, 2: 2}, grads=("dq", "dk", "dv"),
+        (q, k, v, mask), dout, wrt={0: 0, 1: 1, 2: 2}, grads=("dq", "dk", "dv"), oracle=oracle,
     )  # fmt: skip
 
 

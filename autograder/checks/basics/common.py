@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare_all, describe_call
+from autograder.checkkit import CheckFailure, compare, compare_all, describe_call
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu")
 QUANTILE_LEVELS = np.arange(1, 1000) / 1000
@@ -176,9 +176,21 @@ def check_numerical_gradient(sub, oracle, x, c, h):
     )
 
 
-def check_keeps_inputs(sub, name, args, kwargs=None):
-    """The function returns normally and leaves every argument array unchanged."""
-    _, after = sub.run(_forward_and_inputs, name, list(args), dict(kwargs or {}))
+def check_keeps_inputs(sub, oracle, name, args, kwargs=None):
+    """The function returns the right answer and leaves every argument array unchanged.
+
+    Leaving the inputs alone is worth nothing on its own (a function that
+    computes nothing leaves them alone too): the answer must be right as well.
+    """
+    want, _ = oracle.run(_forward_and_inputs, name, list(args), dict(kwargs or {}))
+    got, after = sub.run(_forward_and_inputs, name, list(args), dict(kwargs or {}))
+    if isinstance(want, tuple):
+        compare_all(
+            got, want, [f"output {i}" for i in range(len(want))],
+            call=describe_call(name, args, kwargs or {}),
+        )  # fmt: skip
+    else:
+        compare(got, want, what="output", call=describe_call(name, args, kwargs or {}))
     for index, (before, now) in enumerate(zip(args, after)):
         if isinstance(before, np.ndarray) and not np.array_equal(np.asarray(now), before):
             raise CheckFailure(

@@ -63,9 +63,9 @@ def test_affine_forward(sub, oracle, rng, case):
 
 @pytest.mark.task("affine_forward")
 @pytest.mark.points(1)
-def test_affine_forward_keeps_inputs(sub, rng):
-    """affine_forward leaves x, w and b unchanged"""
-    check_keeps_inputs(sub, "affine_forward", affine_inputs(rng, "5d"))
+def test_affine_forward_keeps_inputs(sub, oracle, rng):
+    """affine_forward is right and leaves x, w and b unchanged"""
+    check_keeps_inputs(sub, oracle, "affine_forward", affine_inputs(rng, "5d"))
 
 
 @pytest.mark.task("affine_backward")
@@ -82,13 +82,13 @@ def test_affine_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("affine_backward")
 @pytest.mark.points(2)
-def test_affine_backward_numeric(sub, rng):
+def test_affine_backward_numeric(sub, oracle, rng):
     """affine_backward agrees with numerical gradients of your affine_forward"""
     args = affine_inputs(rng, "5d")
     dout = rng.standard_normal((2, 5))
     check_backward_numeric(
         sub, "affine_forward", "affine_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"),
+        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"), oracle=oracle,
     )  # fmt: skip
 
 
@@ -124,13 +124,13 @@ def test_activation_backward(sub, oracle, rng, act):
 
 @per_activation("backward")
 @pytest.mark.points(1)
-def test_activation_backward_numeric(sub, rng, act):
+def test_activation_backward_numeric(sub, oracle, rng, act):
     """activation backward agrees with numerical gradients of your forward"""
     x = away_from_kinks(rng, (4, 5))
     dout = rng.standard_normal(x.shape)
     check_backward_numeric(
         sub, f"{act}_forward", f"{act}_backward", (x,), dout,
-        kwargs=activation_kwargs(act, rng), wrt={0: 0}, grads=("dx",),
+        kwargs=activation_kwargs(act, rng), wrt={0: 0}, grads=("dx",), oracle=oracle,
     )  # fmt: skip
 
 
@@ -193,12 +193,12 @@ def test_bce_with_logits_large_logits(sub, oracle, rng):
 
 @pytest.mark.task("softmax_cross_entropy")
 @pytest.mark.points(1)
-def test_losses_keep_inputs(sub, rng):
-    """the losses leave their arguments unchanged"""
+def test_losses_keep_inputs(sub, oracle, rng):
+    """the losses are right and leave their arguments unchanged"""
     logits = rng.standard_normal((4, 3))
-    check_keeps_inputs(sub, "softmax_cross_entropy", (logits, rng.integers(0, 3, size=4)))
-    check_keeps_inputs(sub, "mse_loss", (logits, rng.standard_normal((4, 3))))
-    check_keeps_inputs(sub, "bce_with_logits", (logits, rng.random((4, 3))))
+    check_keeps_inputs(sub, oracle, "softmax_cross_entropy", (logits, rng.integers(0, 3, size=4)))
+    check_keeps_inputs(sub, oracle, "mse_loss", (logits, rng.standard_normal((4, 3))))
+    check_keeps_inputs(sub, oracle, "bce_with_logits", (logits, rng.random((4, 3))))
 
 
 # ------------------------------------------------------------------- initialisation

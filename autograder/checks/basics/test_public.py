@@ -58,13 +58,13 @@ def test_affine_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("affine_backward")
 @pytest.mark.points(2)
-def test_affine_backward_numeric(sub, rng):
+def test_affine_backward_numeric(sub, oracle, rng):
     """affine_backward agrees with numerical gradients of your affine_forward"""
     args = affine_inputs(rng, "4d")
     dout = rng.standard_normal((3, 4))
     check_backward_numeric(
         sub, "affine_forward", "affine_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"),
+        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"), oracle=oracle,
     )  # fmt: skip
 
 

@@ -47,14 +47,14 @@ def conv_backward_case(sub, oracle, rng, case, scale=1.0):
     )  # fmt: skip
 
 
-def conv_backward_numeric_case(sub, rng, case):
+def conv_backward_numeric_case(sub, oracle, rng, case):
     (x, w, b), kwargs = conv_inputs(rng, case)
     Ho = output_size(x.shape[2], w.shape[2], kwargs["stride"], kwargs["pad"], kwargs["dilation"])
     Wo = output_size(x.shape[3], w.shape[3], kwargs["stride"], kwargs["pad"], kwargs["dilation"])
     dout = rng.standard_normal((x.shape[0], w.shape[0], Ho, Wo))
     check_backward_numeric(
         sub, "conv_forward", "conv_backward", (x, w, b), dout,
-        kwargs=kwargs, wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"),
+        kwargs=kwargs, wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"), oracle=oracle,
     )  # fmt: skip
 
 

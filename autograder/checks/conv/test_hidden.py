@@ -7,7 +7,7 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
-from autograder.checkkit import CheckFailure
+from autograder.checkkit import CheckFailure, compare
 from autograder.checks.conv.common import (
     conv_backward_case,
     conv_backward_numeric_case,
@@ -46,11 +46,12 @@ def test_conv_forward(sub, oracle, rng, case):
 
 @pytest.mark.task("conv_forward")
 @pytest.mark.points(2)
-def test_conv_forward_keeps_inputs(sub, rng):
-    """conv_forward leaves x, w and b unchanged and uses the default stride/pad/dilation"""
+def test_conv_forward_keeps_inputs(sub, oracle, rng):
+    """conv_forward is right with the default stride/pad/dilation and leaves x, w and b unchanged"""
     x = rng.standard_normal((2, 2, 5, 5))
     w = rng.standard_normal((3, 2, 3, 3))
     b = rng.standard_normal(3)
+    want = oracle.forward("conv_forward", x, w, b)
     out = sub.run(_forward_and_inputs, x, w, b)
     got_out, got_x, got_w, got_b = out
     if not (np.array_equal(got_x, x) and np.array_equal(got_w, w) and np.array_equal(got_b, b)):
@@ -60,6 +61,7 @@ def test_conv_forward_keeps_inputs(sub, rng):
             f"conv_forward(x, w, b) with default arguments: expected out of shape (2, 3, 3, 3), "
             f"got {np.shape(got_out)} (defaults are stride=1, pad=0, dilation=1)"
         )
+    compare(got_out, want, what="out", call="conv_forward(x, w, b) with default arguments")
 
 
 def _forward_and_inputs(module, x, w, b):
@@ -78,11 +80,11 @@ def test_conv_backward(sub, oracle, rng, case):
 @pytest.mark.task("conv_backward")
 @pytest.mark.points(3)
 @pytest.mark.parametrize("case", ["stride2-pad2", "dilation3"])
-def test_conv_backward_numeric(sub, rng, case):
+def test_conv_backward_numeric(sub, oracle, rng, case):
     """conv_backward agrees with numerical gradients of your conv_forward"""
     x_shape, w_shape, stride, pad, dilation = CONV_CASES[case]
     small = ((1, w_shape[1], *x_shape[2:]), (2, *w_shape[1:]), stride, pad, dilation)
-    conv_backward_numeric_case(sub, rng, small)
+    conv_backward_numeric_case(sub, oracle, rng, small)
 
 
 @pool_kinds("forward")

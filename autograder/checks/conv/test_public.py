@@ -42,9 +42,9 @@ def test_conv_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("conv_backward")
 @pytest.mark.points(2)
-def test_conv_backward_numeric(sub, rng):
+def test_conv_backward_numeric(sub, oracle, rng):
     """conv_backward agrees with numerical gradients of your conv_forward"""
-    conv_backward_numeric_case(sub, rng, ((1, 2, 5, 5), (2, 2, 3, 3), 2, 1, 1))
+    conv_backward_numeric_case(sub, oracle, rng, ((1, 2, 5, 5), (2, 2, 3, 3), 2, 1, 1))
 
 
 @pool_kinds("forward")

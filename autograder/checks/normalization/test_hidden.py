@@ -12,6 +12,7 @@ from autograder.checkkit import (
     check_backward,
     check_backward_numeric,
     check_forward,
+    compare,
     compare_all,
 )
 from autograder.checks.normalization.common import (
@@ -98,9 +99,9 @@ def test_batchnorm_running_statistics_over_training(sub, oracle, rng):
 
 
 def forward_and_inputs(module, name, args):
-    """Harness: call a forward, return the arguments as they are afterwards."""
-    getattr(module, name)(*args)
-    return args
+    """Harness: call a forward, return its output and the arguments as they are afterwards."""
+    out = getattr(module, name)(*args)[0]
+    return out, args
 
 
 forward_and_inputs.describe = "a forward pass"
@@ -130,10 +131,12 @@ FORWARDS = [
 @pytest.mark.parametrize(
     "name", [pytest.param(n, marks=pytest.mark.task(n), id=n) for n in FORWARDS]
 )
-def test_forward_keeps_inputs(sub, rng, name):
-    """the forward pass leaves x, gamma and beta unchanged"""
+def test_forward_keeps_inputs(sub, oracle, rng, name):
+    """the forward pass is right and leaves x, gamma and beta unchanged"""
     args = keep_inputs_call(rng, name)
-    after = sub.run(forward_and_inputs, name, list(args))
+    want, _ = oracle.run(forward_and_inputs, name, list(args))
+    got, after = sub.run(forward_and_inputs, name, list(args))
+    compare(got, want, what="out", call=f"{name} ({forward_and_inputs.describe})")
     for label, before, now in zip(("x", "gamma", "beta"), args, after):
         if not np.array_equal(np.asarray(now), before):
             raise CheckFailure(f"{name} modified its argument {label} in place; work on a copy")
@@ -170,13 +173,13 @@ def test_batchnorm_backward_eval(sub, oracle, rng):
 
 @pytest.mark.task("batchnorm_backward")
 @pytest.mark.points(3)
-def test_batchnorm_backward_numeric(sub, rng):
+def test_batchnorm_backward_numeric(sub, oracle, rng):
     """batchnorm_backward agrees with numerical gradients of your batchnorm_forward"""
     args = bn_inputs(rng, (5, 2), "train")
     dout = rng.normal(size=(5, 2))
     check_backward_numeric(
         sub, "batchnorm_forward", "batchnorm_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"),
+        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"), oracle=oracle,
     )  # fmt: skip
 
 
@@ -252,13 +255,13 @@ def test_layernorm_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("layernorm_backward")
 @pytest.mark.points(3)
-def test_layernorm_backward_numeric(sub, rng):
+def test_layernorm_backward_numeric(sub, oracle, rng):
     """layernorm_backward agrees with numerical gradients of your layernorm_forward"""
     args = (rng.normal(size=(2, 5)), *affine(rng, 5))
     dout = rng.normal(size=(2, 5))
     check_backward_numeric(
         sub, "layernorm_forward", "layernorm_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"),
+        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"), oracle=oracle,
     )  # fmt: skip
 
 
@@ -301,11 +304,11 @@ def test_groupnorm_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("groupnorm_backward")
 @pytest.mark.points(3)
-def test_groupnorm_backward_numeric(sub, rng):
+def test_groupnorm_backward_numeric(sub, oracle, rng):
     """groupnorm_backward agrees with numerical gradients of your groupnorm_forward"""
     args = (rng.normal(size=(1, 4, 2, 2)), *affine(rng, 4), 2)
     dout = rng.normal(size=(1, 4, 2, 2))
     check_backward_numeric(
         sub, "groupnorm_forward", "groupnorm_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"),
+        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"), oracle=oracle,
     )  # fmt: skip

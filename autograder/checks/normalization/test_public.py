@@ -45,13 +45,13 @@ def test_batchnorm_backward_train(sub, oracle, rng):
 
 @pytest.mark.task("batchnorm_backward")
 @pytest.mark.points(2)
-def test_batchnorm_backward_numeric(sub, rng):
+def test_batchnorm_backward_numeric(sub, oracle, rng):
     """batchnorm_backward agrees with numerical gradients of your batchnorm_forward"""
     args = bn_inputs(rng, (4, 3), "train")
     dout = rng.normal(size=(4, 3))
     check_backward_numeric(
         sub, "batchnorm_forward", "batchnorm_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"),
+        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"), oracle=oracle,
     )  # fmt: skip
 
 
@@ -109,13 +109,13 @@ def test_layernorm_backward(sub, oracle, rng):
 
 @pytest.mark.task("layernorm_backward")
 @pytest.mark.points(2)
-def test_layernorm_backward_numeric(sub, rng):
+def test_layernorm_backward_numeric(sub, oracle, rng):
     """layernorm_backward agrees with numerical gradients of your layernorm_forward"""
     args = (rng.normal(size=(3, 4)), *affine(rng, 4))
     dout = rng.normal(size=(3, 4))
     check_backward_numeric(
         sub, "layernorm_forward", "layernorm_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"),
+        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"), oracle=oracle,
     )  # fmt: skip
 
 

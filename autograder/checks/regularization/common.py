@@ -130,6 +130,10 @@ def check_dropout(sub, oracle, x, dout, p, train, *, stage):
     the reference's (every survivor scaled alike); backward: dx equals dout times
     the very factor the forward applied to each entry (the same mask).
     """
+    if not train:
+        # eval mode is the identity, which an echo gets right: it pays only
+        # together with a working train mode on the same input
+        check_dropout(sub, oracle, x, dout, p, True, stage=stage)
     task = f"dropout_{stage}"
     n = x.size
     tol = 6.0 * np.sqrt(0.5 / n)  # zero fractions and agreements of two samples
@@ -144,21 +148,23 @@ def check_dropout(sub, oracle, x, dout, p, train, *, stage):
     out = _validate(call, "out", got[0], x.shape)
     dx = _validate(call, "dx", got[1], x.shape)
     have = dropout_features(x, dout, out, dx, train)
+    problems = []
+    if abs(have["zero_frac"] - want["zero_frac"]) > tol:
+        problems.append(
+            f"{have['zero_frac']:.3f} of the entries are zero; expected about "
+            f"{want['zero_frac']:.3f} (p = {p}, train = {train})"
+        )
+    if not _close(have["scale"], want["scale"], 1e-9) or have["spread"] > 1e-9:
+        problems.append(
+            f"the surviving entries are x times {have['scale']:.6g} (largest deviation "
+            f"{have['spread']:.2g}); expected x times {want['scale']:.6g} for every survivor"
+        )
     if stage == "forward":
-        problems = []
-        if abs(have["zero_frac"] - want["zero_frac"]) > tol:
-            problems.append(
-                f"{have['zero_frac']:.3f} of the entries are zero; expected about "
-                f"{want['zero_frac']:.3f} (p = {p}, train = {train})"
-            )
-        if not _close(have["scale"], want["scale"], 1e-9) or have["spread"] > 1e-9:
-            problems.append(
-                f"the surviving entries are x times {have['scale']:.6g} (largest deviation "
-                f"{have['spread']:.2g}); expected x times {want['scale']:.6g} for every survivor"
-            )
         matches = _forward_matches
     else:
-        problems = []
+        # a backward that agrees with a forward that drops nothing right (zeros,
+        # an echo) is worth nothing: the forward must be right too
+        problems = [f"{text} (the backward is checked on a correct forward)" for text in problems]
         if have["agree"] < 1.0 and train:
             problems.append(
                 f"dx differs from dout times the factor your forward applied (0 or its scale) "

@@ -52,15 +52,19 @@ def test_dropout_forward_eval(sub, oracle, rng, p):
 
 @pytest.mark.task("dropout_forward")
 @pytest.mark.points(2)
-def test_dropout_forward_seed(sub, rng, seed):
-    """dropout_forward is reproducible with a seed and fresh with seed=None"""
+def test_dropout_forward_seed(sub, oracle, rng, seed):
+    """dropout_forward is right, reproducible with a seed and fresh with seed=None"""
+    big = nonzero(rng, (30, 40))
+    check_dropout(sub, oracle, big, nonzero(rng, big.shape), 0.3, True, stage="forward")
     check_dropout_seeds(sub, nonzero(rng, (6, 5, 4)), 0.3, seed % 100_000)
 
 
 @pytest.mark.task("dropout_forward")
 @pytest.mark.points(1)
-def test_dropout_forward_keeps_input(sub, rng):
-    """dropout_forward leaves x unchanged, in train and in eval mode"""
+def test_dropout_forward_keeps_input(sub, oracle, rng):
+    """dropout_forward is right and leaves x unchanged, in train and in eval mode"""
+    big = nonzero(rng, (30, 40))
+    check_dropout(sub, oracle, big, nonzero(rng, big.shape), 0.5, True, stage="forward")
     x = nonzero(rng, (5, 6))
     for train in (True, False):
         check_keeps_input(sub, "dropout_forward", (x, 0.5, train, 3))
@@ -96,8 +100,10 @@ def test_l2_penalty(sub, oracle, rng, count):
 @pytest.mark.task("l2_penalty")
 @pytest.mark.points(1)
 def test_l2_penalty_zero_decay(sub, oracle, rng):
-    """l2_penalty with weight_decay = 0 is 0 with zero gradients"""
-    check_l2_penalty(sub, oracle, [rng.standard_normal((3, 3))], 0.0)
+    """l2_penalty with weight_decay = 0 is 0 with zero gradients (and right with a decay)"""
+    params = [rng.standard_normal((3, 3))]
+    check_l2_penalty(sub, oracle, params, float(rng.uniform(0.05, 0.5)))
+    check_l2_penalty(sub, oracle, params, 0.0)
 
 
 @pytest.mark.task("label_smoothing_cross_entropy")
@@ -125,6 +131,10 @@ def test_mixup(sub, oracle, rng, x_shape, lam):
     N = x_shape[0]
     x = rng.standard_normal(x_shape)
     y = onehot(rng.integers(0, 4, size=N), 4)
+    if lam == 1.0:  # the input itself: right only together with a real mix
+        check_call(
+            sub, oracle, "mixup", "mixup", (x, y, 0.3, np.roll(np.arange(N), 1)), ("x_mix", "y_mix")
+        )
     check_call(
         sub, oracle, "mixup", "mixup", (x, y, lam, rng.permutation(N)), ("x_mix", "y_mix"),
         inputs=(0, 1),
@@ -147,6 +157,11 @@ def test_cutmix(sub, oracle, rng, case):
     shape, box = CUTMIX_CASES[case]
     x = rng.standard_normal(shape)
     y = onehot(rng.integers(0, 5, size=shape[0]), 5)
+    if case == "empty-box":  # the input itself: right only together with a real box
+        check_call(
+            sub, oracle, "cutmix", "cutmix", (x, y, (1, 1, 3, 4), np.roll(np.arange(shape[0]), 1)),
+            ("x_mix", "y_mix"),
+        )  # fmt: skip
     check_call(
         sub, oracle, "cutmix", "cutmix", (x, y, box, rng.permutation(shape[0])),
         ("x_mix", "y_mix"), inputs=(0, 1),

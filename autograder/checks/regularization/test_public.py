@@ -40,8 +40,10 @@ def test_dropout_forward_eval(sub, oracle, rng):
 
 @pytest.mark.task("dropout_forward")
 @pytest.mark.points(2)
-def test_dropout_forward_seed(sub, rng):
-    """dropout_forward is reproducible with a seed and fresh with seed=None"""
+def test_dropout_forward_seed(sub, oracle, rng):
+    """dropout_forward is right, reproducible with a seed and fresh with seed=None"""
+    big = nonzero(rng, (30, 40))
+    check_dropout(sub, oracle, big, nonzero(rng, big.shape), 0.5, True, stage="forward")
     check_dropout_seeds(sub, nonzero(rng, (10, 20)), 0.5, 1234)
 
 

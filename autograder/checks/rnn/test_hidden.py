@@ -12,6 +12,7 @@ from autograder.checkkit import (
     check_backward,
     check_backward_numeric,
     check_forward,
+    compare_all,
 )
 from autograder.checks.rnn.common import (
     LSTM_STEP_GRADS,
@@ -82,13 +83,13 @@ def test_rnn_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("rnn_backward")
 @pytest.mark.points(3)
-def test_rnn_backward_numeric(sub, rng):
+def test_rnn_backward_numeric(sub, oracle, rng):
     """rnn_backward agrees with numerical gradients of your rnn_forward (T=5)"""
     args = (rng.normal(size=(1, 5, 2)), rng.normal(size=(1, 3)), *weights(rng, "rnn", 2, 3))
     dh = rng.normal(size=(1, 5, 3))
     check_backward_numeric(
         sub, "rnn_forward", "rnn_backward", args, dh,
-        wrt={0: 0, 1: 1, 2: 2, 3: 3, 4: 4}, grads=SEQ_GRADS, directions=3,
+        wrt={0: 0, 1: 1, 2: 2, 3: 3, 4: 4}, grads=SEQ_GRADS, directions=3, oracle=oracle,
     )  # fmt: skip
 
 
@@ -121,12 +122,15 @@ lstm_step_outputs.describe = "lstm_step_forward on slightly shifted inputs"
 
 @pytest.mark.task("lstm_step_backward")
 @pytest.mark.points(3)
-def test_lstm_step_backward_numeric(sub, rng):
-    """lstm_step_backward agrees with numerical gradients of your lstm_step_forward"""
+def test_lstm_step_backward_numeric(sub, oracle, rng):
+    """lstm_step_backward agrees with numerical gradients of your (correct) lstm_step_forward"""
     args = (rng.normal(size=(2, 2)), rng.normal(size=(2, 2)), rng.normal(size=(2, 2)))
     args += weights(rng, "lstm", 2, 2)
     dnext_h, dnext_c = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
-    cache = sub.forward("lstm_step_forward", *args)[-1]
+    # consistency with a forward that computes nothing is worth nothing
+    want = oracle.forward("lstm_step_forward", *args)
+    *outputs, cache = sub.forward("lstm_step_forward", *args)
+    compare_all(outputs, want, ("next_h", "next_c"), call=sub.last_call)
     got = sub.call("lstm_step_backward", dnext_h, dnext_c, cache)
     call = f"{sub.last_call} after lstm_step_forward on x{tuple(args[0].shape)}"
     if not isinstance(got, (tuple, list)) or len(got) != len(LSTM_STEP_GRADS):
@@ -190,13 +194,13 @@ def test_lstm_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("lstm_backward")
 @pytest.mark.points(3)
-def test_lstm_backward_numeric(sub, rng):
+def test_lstm_backward_numeric(sub, oracle, rng):
     """lstm_backward agrees with numerical gradients of your lstm_forward (T=4)"""
     args = (rng.normal(size=(1, 4, 2)), rng.normal(size=(1, 2)), *weights(rng, "lstm", 2, 2))
     dh = rng.normal(size=(1, 4, 2))
     check_backward_numeric(
         sub, "lstm_forward", "lstm_backward", args, dh,
-        wrt={0: 0, 1: 1, 2: 2, 3: 3, 4: 4}, grads=SEQ_GRADS, directions=3,
+        wrt={0: 0, 1: 1, 2: 2, 3: 3, 4: 4}, grads=SEQ_GRADS, directions=3, oracle=oracle,
     )  # fmt: skip
 
 
@@ -209,10 +213,10 @@ def test_gru_step_forward(sub, oracle, rng, case):
 
 
 def calls_and_inputs(module, calls):
-    """Harness: run (name, args) calls in order, return every argument afterwards."""
-    for name, args in calls:
-        getattr(module, name)(*args)
-    return [args for _, args in calls]
+    """Harness: run (name, args) calls in order; return their outputs (caches dropped)
+    and every argument afterwards."""
+    outputs = [list(getattr(module, name)(*args)[:-1]) for name, args in calls]
+    return outputs, [args for _, args in calls]
 
 
 calls_and_inputs.describe = "the forward passes"
@@ -246,10 +250,14 @@ def cell_calls(rng, cell):
         for c in ("rnn", "lstm", "gru")
     ],
 )
-def test_forwards_keep_inputs(sub, rng, cell):
-    """the forward passes leave their argument arrays unchanged"""
+def test_forwards_keep_inputs(sub, oracle, rng, cell):
+    """the forward passes are right and leave their argument arrays unchanged"""
     calls = cell_calls(rng, cell)
-    after = sub.run(calls_and_inputs, calls)
+    want, _ = oracle.run(calls_and_inputs, calls)
+    got, after = sub.run(calls_and_inputs, calls)
+    for (name, _), got_outputs, want_outputs in zip(calls, got, want):
+        names = [f"{name} output {i}" for i in range(len(want_outputs))]
+        compare_all(got_outputs, want_outputs, names, call=f"{name} ({calls_and_inputs.describe})")
     for (name, before), now in zip(calls, after):
         for index, (a, b) in enumerate(zip(before, now)):
             if not np.array_equal(np.asarray(b), a):

@@ -53,13 +53,13 @@ def test_rnn_backward(sub, oracle, rng):
 
 @pytest.mark.task("rnn_backward")
 @pytest.mark.points(2)
-def test_rnn_backward_numeric(sub, rng):
+def test_rnn_backward_numeric(sub, oracle, rng):
     """rnn_backward agrees with numerical gradients of your rnn_forward"""
     args = (rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3)), *weights(rng, "rnn", 2, 3))
     dh = rng.normal(size=(2, 3, 3))
     check_backward_numeric(
         sub, "rnn_forward", "rnn_backward", args, dh,
-        wrt={0: 0, 1: 1, 2: 2, 3: 3, 4: 4}, grads=SEQ_GRADS, directions=3,
+        wrt={0: 0, 1: 1, 2: 2, 3: 3, 4: 4}, grads=SEQ_GRADS, directions=3, oracle=oracle,
     )  # fmt: skip
 
 
