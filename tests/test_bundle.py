@@ -99,6 +99,22 @@ def test_mistakes_are_named_in_the_bundle(bundle):
     assert any(t["extra_data"]["diagnosis"] == "flipped_kernel" for t in data["tests"])
 
 
+def test_korean_feedback_ships_without_hidden_texts(bundle):
+    """Does the bundle explain failures in Korean, with the public Korean texts only?"""
+    out, _ = bundle
+    assert not list(out.rglob("ko_hidden.toml"))
+    for assignment in ASSIGNMENTS:
+        if (ROOT / "autograder" / "checks" / assignment / "test_public.py").is_file():
+            assert (out / "autograder" / "checks" / assignment / "ko_public.toml").is_file()
+    mistake = next(m for m in MISTAKES if m.name == "flipped_kernel")
+    result = run_check(out, "--lang", "ko", "--path", mutant_folder("conv", mistake))
+    data = json.loads(result.stdout)
+    assert result.returncode == 1
+    named = [t for t in data["tests"] if t["extra_data"]["diagnosis"] == "flipped_kernel"]
+    assert named and all("흔한 실수로 보입니다 (flipped_kernel: " in t["output"] for t in named)
+    assert all(any("\uac00" <= ch <= "\ud7a3" for ch in t["name"]) for t in data["tests"])
+
+
 def test_bundle_carries_both_languages(bundle):
     """Does every assignment reach students with its English and Korean README and notebook?"""
     out, _ = bundle

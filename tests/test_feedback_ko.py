@@ -149,6 +149,21 @@ def test_the_public_file_holds_nothing_hidden(collected):
     assert not problems, "\n".join(problems)  # fmt: skip
 
 
+def test_the_public_file_quotes_no_solution_line():
+    """Does no line of the reference solutions appear in a ko_public.toml (the leak check's rule)?"""
+    from autograder.bundle import _all_solution_lines
+    from autograder.config import load_course
+
+    lines = _all_solution_lines(load_course())
+    leaks = [
+        f"{assignment}: {line!r}"
+        for assignment in ASSIGNMENTS
+        for line in lines
+        if line in (paths.checks_dir(assignment) / feedback_ko.PUBLIC_FILE).read_text("utf-8")
+    ]
+    assert not leaks, "\n".join(leaks)
+
+
 def test_korean_texts_follow_the_glossary():
     """Do the check titles and mistakes use the glossary's terms (규제 is not 정규화)?"""
     problems = []
