@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from graderkit import mutant_folder
 from test_korean import FORBIDDEN, REGULARIZATION_AS_NORMALIZATION
 
-from autograder import feedback_ko, paths
+from autograder import failures_ko, feedback_ko, paths
 from autograder.checkkit import CheckFailure, Handle, compare, compare_all
 from autograder.checkkit.compare import difference
 from autograder.cli import main
@@ -189,10 +189,10 @@ def _fields(template: str) -> list[str]:
 
 def test_every_template_reads_right_with_every_drawn_number():
     """Rendered with drawn values, does every Korean template keep particles that agree?"""
-    templates = [korean for _, korean in feedback_ko.LINE_TEMPLATES]
+    templates = [korean for _, korean in failures_ko.LINE_TEMPLATES]
     templates += [*feedback_ko.SUMMARY_TEMPLATES.values(), *feedback_ko.VIEW_TEMPLATES.values()]
-    templates += [feedback_ko.KIND_TEMPLATE, feedback_ko.MISTAKE_TEMPLATE,
-                  feedback_ko.MISTAKE_UNKNOWN_TEMPLATE]  # fmt: skip
+    templates += [failures_ko.KIND_TEMPLATE, failures_ko.MISTAKE_TEMPLATE,
+                  failures_ko.MISTAKE_UNKNOWN_TEMPLATE]  # fmt: skip
     rng = np.random.default_rng(16)
     wrong = []
     for template in templates:
@@ -290,12 +290,12 @@ def test_every_failure_template_has_korean():
     call = re.compile(r"^\s*[\w.]+\(.*\)$")  # a bare call line stays as it is
     untranslated = []
     for kind, message in _messages():
-        korean = feedback_ko.translate_output(message, kind)
-        assert korean.splitlines()[0] == f"실패 유형: {feedback_ko.KINDS_KO[kind]}"
+        korean = failures_ko.translate_output(message, kind)
+        assert korean.splitlines()[0] == f"실패 유형: {failures_ko.KINDS_KO[kind]}"
         for line in message.split("\n"):
             if call.match(line) or line.startswith("    "):  # the call; what the student printed
                 continue
-            if feedback_ko.translate_line(line) is None:
+            if failures_ko.translate_line(line) is None:
                 untranslated.append(line)
     assert not untranslated, "lines without Korean:\n" + "\n".join(untranslated)
 
@@ -304,7 +304,7 @@ def test_the_values_survive_translation():
     """Does the Korean say the same numbers: counts, errors, the first differing index?"""
     want = np.arange(1.0, 7.0).reshape(2, 3)
     _, text = difference(want + np.eye(2, 3), want, "dx", 1e-6, 1e-9)
-    korean = feedback_ko.translate_output(text)
+    korean = failures_ko.translate_output(text)
     assert "dx: 전체 6개 항목 중 2개의 값이 다릅니다 (모양 (2, 3))" in korean
     assert "최대 절대 오차 1, 최대 상대 오차 1" in korean
     assert "처음 다른 곳은 인덱스 (0, 0): 기댓값 1, 돌아온 값 2" in korean
@@ -315,11 +315,11 @@ def test_a_named_mistake_reads_in_korean():
     """Does a named mistake keep its id and read with its Korean name and advice?"""
     texts = feedback_ko.load_texts("conv")
     line = "  Likely mistake (flipped_kernel): your forward flips the kernel."
-    korean = feedback_ko.translate_line(line, texts.mistakes)
+    korean = failures_ko.translate_line(line, texts.mistakes)
     entry = texts.mistakes["flipped_kernel"]
     assert korean == f"  흔한 실수로 보입니다 (flipped_kernel: {entry.title}): {entry.message}"
     # a mistake without Korean texts (an older bundle) keeps its English advice
-    assert feedback_ko.translate_line(line, {}) == (
+    assert failures_ko.translate_line(line, {}) == (
         "  흔한 실수로 보입니다 (flipped_kernel): your forward flips the kernel."
     )
 
