@@ -42,7 +42,8 @@ the module `ID.py` is the same for both.
 
 - English: `assignments/ID/README.md` and `assignments/ID/ID.ipynb`;
 - 한국어: `assignments/ID/README.ko.md`와 `assignments/ID/ID.ko.ipynb`,
-  퀴즈는 `--lang ko`.
+  퀴즈는 `--lang ko`, 자가 점검 피드백은 `.venv/bin/dlcourse check ID --lang ko`
+  (또는 한 번 `export DLCOURSE_LANG=ko`로 설정).
 
 Assignments: {assignments}.
 """
