@@ -182,6 +182,106 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
         r"skipped: (?P<reason>.+)",
         "건너뜀: {reason}",
     ),
+    # Phrases that several assignments' own checks share.
+    (
+        r"argument (?P<index>\d+) was modified in place; compute new arrays instead of "
+        r"writing into your inputs",
+        "인자 {index}번이 제자리에서 바뀌었습니다. 입력에 쓰지 말고 새 배열을 만드세요",
+    ),
+    (
+        r"(?P<what>.+?) was modified in place(?:; work on copies)?",
+        "{what}: 제자리에서 바뀌었습니다. 복사본에서 작업하세요",
+    ),
+    (
+        r"(?P<what>.+?) contains? inf or nan",
+        "{what}: inf나 nan이 들어 있습니다",
+    ),
+    (
+        r"the (?:run|call) did not complete normally",
+        "실행이 정상적으로 끝나지 않았습니다",
+    ),
+    (
+        r"expected a float array, got (?P<type>\S+)",
+        "실수 배열이 나와야 하는데 {type} 값이 돌아왔습니다",
+    ),
+    (
+        r"wrong shape: expected (?P<want>\([^)]*\)), got (?P<got>\([^)]*\))",
+        "모양이 다릅니다. 기대한 모양 {want}, 돌아온 모양 {got}",
+    ),
+    (
+        rf"{_WHAT}: expected a dict, got (?P<type>\S+)",
+        "{what}: dict가 나와야 하는데 {type} 값이 돌아왔습니다",
+    ),
+    (
+        r"expected (?P<function>\w+) to return \((?P<names>[^)]*)\)",
+        "{function}: 돌려줘야 하는 값은 ({names})입니다",
+    ),
+    (
+        r"expected a tuple \((?P<names>[^)]*)\)",
+        "튜플 ({names})이 나와야 합니다",
+    ),
+    (
+        r"expected one number per step, got (?P<got>.+)",
+        "단계마다 숫자 하나가 나와야 하는데 돌아온 것: {got}",
+    ),
+    (
+        r"two calls with the same seed gave different outputs: draw the mask from "
+        r"np\.random\.default_rng\(seed\) only",
+        "같은 시드로 두 번 호출했는데 출력이 다릅니다. 마스크는 np.random.default_rng(seed)에서만 뽑으세요",
+    ),
+    (
+        r"seeds (?P<first>\d+) and (?P<second>\d+) gave the same output",
+        "시드 {first}, {second}에서 같은 출력이 나왔습니다",
+    ),
+    (
+        r"two calls with seed=None gave the same output: seed=None must draw a fresh mask "
+        r"each time",
+        "seed=None으로 두 번 호출했는데 출력이 같습니다. seed=None이면 매번 새 마스크를 뽑아야 합니다",
+    ),
+    (
+        r"step\(\) must return a bool, got (?P<got>.+)",
+        "step()은 bool을 돌려줘야 하는데 돌아온 것: {got}",
+    ),
+    (
+        r"best_step is still None after (?P<count>\d+) calls",
+        "{count}번 호출한 뒤에도 best_step이 None입니다",
+    ),
+    (
+        r"step modified a gradient array it was given \((?P<which>[^)]*)\): gradients belong "
+        r"to the caller; build new arrays \(g = g \+ \.\.\.\) instead of updating them in "
+        r"place \(g \+= \.\.\.\), and copy a gradient before keeping it as state that you "
+        r"later update in place",
+        "step이 받은 기울기 배열({which})을 바꿨습니다. 기울기는 호출한 쪽의 것입니다."
+        " 제자리에서 갱신하지 말고(g += ...) 새 배열을 만드세요(g = g + ...)."
+        " 기울기를 상태로 보관했다가 나중에 제자리에서 갱신한다면 먼저 복사하세요",
+    ),
+    (
+        r"(?P<which>params\[\d+\]) held by the caller never changed: update each parameter "
+        r"array in place \(p -= \.\.\., or p\[\.\.\.\] = \.\.\.\); p = p - \.\.\. only "
+        r"rebinds a local name",
+        "호출한 쪽이 가진 배열 {which}의 값이 바뀌지 않았습니다. 각 파라미터 배열을 제자리에서"
+        " 갱신하세요(p -= ... 또는 p[...] = ...). p = p - ...는 지역 이름만 다시 묶습니다",
+    ),
+    (
+        r"opt\.params no longer holds the caller's arrays \(keep self\.params as given\)",
+        "opt.params가 더는 호출한 쪽의 배열을 가리키지 않습니다 (self.params는 받은 그대로 두세요)",
+    ),
+    (
+        r"returned None: return the total norm before clipping",
+        "None을 돌려줬습니다. 클리핑하기 전의 전체 노름을 돌려주세요",
+    ),
+    (
+        r"the gradients' total norm exceeds max_norm, yet the caller's grads did not change: "
+        r"scale the given arrays in place \(g \*= \.\.\.\); new arrays never reach the caller",
+        "기울기들의 전체 노름이 max_norm보다 큰데 호출한 쪽의 grads가 바뀌지 않았습니다."
+        " 받은 배열을 제자리에서 스케일링하세요(g *= ...). 새 배열은 호출한 쪽에 닿지 않습니다",
+    ),
+    (
+        r"two forward passes of the same input in eval mode differ: dropout must be off in "
+        r"eval mode \(use nn\.Dropout modules, or pass training=self\.training\)",
+        "평가 모드에서 같은 입력으로 두 번 순전파한 결과가 다릅니다. 평가 모드에서는 드롭아웃이"
+        " 꺼져야 합니다 (nn.Dropout 모듈을 쓰거나 training=self.training을 넘기세요)",
+    ),
 ]
 _COMPILED = [(re.compile(pattern), korean) for pattern, korean in LINE_TEMPLATES]
 # Phrases inside a value (`what`) that the kit adds in English.

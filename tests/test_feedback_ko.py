@@ -281,6 +281,67 @@ def _messages() -> list[tuple[str, str]]:
         ("type", "f(x)\n  expected a tuple (out, cache), got array(2, 3) float64"),
         ("type", "f(x) after g(x)\n  expected a tuple of 2 gradients (dx, dw)"),
         ("wrong", "g: the forward's output has shape (2,), expected (3,)"),
+        # phrases of the assignments' own checks
+        (
+            "wrong",
+            "f(x)\n  argument 0 was modified in place; compute new arrays instead of "
+            "writing into your inputs",
+        ),  # fmt: skip
+        ("wrong", "f(x)\n  X or y was modified in place; work on copies"),
+        ("wrong", "f(x)\n  params[1] was modified in place"),
+        ("wrong", "f(x)\n  out contains inf or nan\n  the weights contain inf or nan"),
+        ("wrong", "f(x)\n  the run did not complete normally"),
+        (
+            "type",
+            "f(x)\n  expected a float array, got list\n  wrong shape: expected (2, 3), got (3, 2)",
+        ),  # fmt: skip
+        ("type", "f(x)\n  dparams: expected a dict, got tuple"),
+        ("type", "f(x)\n  expected dropout_forward to return (out, cache)"),
+        ("type", "f(x)\n  expected a tuple (w, b)"),
+        ("type", "f(x)\n  expected one number per step, got array(3,) float64"),
+        (
+            "wrong",
+            "f(x)\n  two calls with the same seed gave different outputs: draw the mask "
+            "from np.random.default_rng(seed) only",
+        ),  # fmt: skip
+        ("wrong", "f(x)\n  seeds 3 and 4 gave the same output"),
+        (
+            "wrong",
+            "f(x)\n  two calls with seed=None gave the same output: seed=None must draw "
+            "a fresh mask each time",
+        ),  # fmt: skip
+        ("type", "f(x)\n  step() must return a bool, got [1, 0]"),
+        ("wrong", "f(x)\n  best_step is still None after 6 calls"),
+        (
+            "wrong",
+            "f(x)\n  step modified a gradient array it was given (grads[0]): gradients "
+            "belong to the caller; build new arrays (g = g + ...) instead of updating them "
+            "in place (g += ...), and copy a gradient before keeping it as state that you "
+            "later update in place",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "f(x)\n  params[0] held by the caller never changed: update each parameter "
+            "array in place (p -= ..., or p[...] = ...); p = p - ... only rebinds a local "
+            "name",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "f(x)\n  opt.params no longer holds the caller's arrays (keep self.params as given)",
+        ),  # fmt: skip
+        ("type", "f(x)\n  returned None: return the total norm before clipping"),
+        (
+            "wrong",
+            "f(x)\n  the gradients' total norm exceeds max_norm, yet the caller's grads "
+            "did not change: scale the given arrays in place (g *= ...); new arrays never "
+            "reach the caller",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "f(x)\n  two forward passes of the same input in eval mode differ: dropout "
+            "must be off in eval mode (use nn.Dropout modules, or pass "
+            "training=self.training)",
+        ),  # fmt: skip
     ]
     return found + sandbox
 
