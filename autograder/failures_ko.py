@@ -184,6 +184,29 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
     ),
     # Phrases that several assignments' own checks share.
     (
+        r"(?P<have>\S+) of the entries are zero; expected about (?P<want>\S+) "
+        r"\(p = (?P<p>\S+), train = (?P<train>\w+)\)(?P<note>.*)",
+        "0인 항목의 비율 {have}, 기대한 비율은 약 {want} (p = {p}, train = {train}){note}",
+    ),
+    (
+        r"the surviving entries are x times (?P<scale>\S+) \(largest deviation (?P<spread>\S+)\); "
+        r"expected x times (?P<want>\S+) for every survivor(?P<note>.*)",
+        "살아남은 항목이 x의 {scale}배입니다 (가장 큰 편차 {spread})."
+        " 살아남은 모든 항목이 x의 {want}배여야 합니다{note}",
+    ),
+    (
+        r"dx differs from dout times the factor your forward applied \(0 or its scale\) in "
+        r"(?P<share>\S+) of the entries: the backward must use the same mask as the forward, "
+        r"scaled the same way",
+        "항목의 {share}에서 dx가 dout에 순방향 함수가 적용한 인수(0 또는 스케일)를 곱한 값과"
+        " 다릅니다. 역방향 함수는 순방향 함수와 같은 마스크를 같은 스케일로 써야 합니다",
+    ),
+    (
+        r"dx differs from dout in (?P<share>\S+) of the entries: in eval mode the backward "
+        r"pass is the identity",
+        "항목의 {share}에서 dx가 dout과 다릅니다. 평가 모드에서 역전파는 항등 함수입니다",
+    ),
+    (
         r"argument (?P<index>\d+) was modified in place; compute new arrays instead of "
         r"writing into your inputs",
         "인자 {index}번이 제자리에서 바뀌었습니다. 입력에 쓰지 말고 새 배열을 만드세요",
@@ -286,6 +309,9 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
 _COMPILED = [(re.compile(pattern), korean) for pattern, korean in LINE_TEMPLATES]
 # Phrases inside a value (`what`) that the kit adds in English.
 PHRASES = {
+    " (the backward is checked on a correct forward)": (
+        " (역방향 함수는 올바른 순방향 함수 위에서 검사합니다)"
+    ),
     " (checking your backward needs a correct forward)": (
         " (역방향 함수를 검사하려면 순방향 함수가 맞아야 합니다)"
     ),

@@ -284,6 +284,16 @@ def _messages() -> list[tuple[str, str]]:
         # phrases of the assignments' own checks
         (
             "wrong",
+            "f(x)\n  0.100 of the entries are zero; expected about 0.250 (p = 0.25, "
+            "train = True) (the backward is checked on a correct forward)\n  the surviving "
+            "entries are x times 1 (largest deviation 0); expected x times 1.33333 for "
+            "every survivor\n  dx differs from dout times the factor your forward applied "
+            "(0 or its scale) in 25.0% of the entries: the backward must use the same mask "
+            "as the forward, scaled the same way\n  dx differs from dout in 3.0% of the "
+            "entries: in eval mode the backward pass is the identity",
+        ),  # fmt: skip
+        (
+            "wrong",
             "f(x)\n  argument 0 was modified in place; compute new arrays instead of "
             "writing into your inputs",
         ),  # fmt: skip
