@@ -100,7 +100,19 @@ class GraderPlugin:
 
     @pytest.fixture
     def seed(self, request: pytest.FixtureRequest) -> int:
-        return self.ctx.seed if is_hidden(request.node) else PUBLIC_SEED
+        """The fixed public seed only for `check` (public checks alone, as the bundle
+        recorded them); grading draws every input, public checks' too, from the
+        grading seed, so no recorded answer of the bundle answers a graded check."""
+        if is_hidden(request.node) or self.ctx.include_hidden:
+            return self.ctx.seed
+        return PUBLIC_SEED
+
+    @pytest.fixture
+    def grading(self) -> bool:
+        """True under `dlcourse grade`. A public check whose only inputs are a few small
+        integers (nothing random to draw) picks them from another range when grading,
+        so that no graded question is one the bundle recorded."""
+        return self.ctx.include_hidden
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest, seed: int) -> np.random.Generator:

@@ -85,14 +85,14 @@ def test_softmax(sub, oracle, rng, case):
 def test_causal_mask(sub, oracle, rng):
     """causal_mask matches the reference (one position and several)"""
     check_function(sub, oracle, "causal_mask", 1)
-    check_function(sub, oracle, "causal_mask", int(rng.integers(6, 12)))
+    check_function(sub, oracle, "causal_mask", int(rng.integers(12, 30)))
 
 
 @pytest.mark.task("causal_mask")
 @pytest.mark.points(1)
 def test_causal_mask_is_boolean(sub, oracle, rng):
     """causal_mask is right and returns a boolean array"""
-    length = int(rng.integers(3, 6))
+    length = int(rng.integers(12, 30))
     check_function(sub, oracle, "causal_mask", length)
     got = sub.call("causal_mask", length)
     if np.asarray(got).dtype != np.bool_:

@@ -64,9 +64,9 @@ def test_softmax_large_inputs(sub, oracle, rng):
 
 @pytest.mark.task("causal_mask")
 @pytest.mark.points(2)
-def test_causal_mask(sub, oracle, rng):
+def test_causal_mask(sub, oracle, rng, grading):
     """causal_mask matches the reference"""
-    check_function(sub, oracle, "causal_mask", int(rng.integers(4, 8)))
+    check_function(sub, oracle, "causal_mask", int(rng.integers(4, 8)) + (40 if grading else 0))
 
 
 @pytest.mark.task("scaled_dot_product_attention")
@@ -125,6 +125,7 @@ def test_mha_backward(sub, oracle, rng, case):
 
 @pytest.mark.task("sinusoidal_positional_encoding")
 @pytest.mark.points(2)
-def test_positional_encoding(sub, oracle):
+def test_positional_encoding(sub, oracle, rng, grading):
     """sinusoidal_positional_encoding matches the reference"""
-    check_function(sub, oracle, "sinusoidal_positional_encoding", 12, 8)
+    max_len = int(rng.integers(10, 16)) + (100 if grading else 0)
+    check_function(sub, oracle, "sinusoidal_positional_encoding", max_len, 8)
