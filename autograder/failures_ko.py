@@ -184,6 +184,25 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
     ),
     # Phrases that several assignments' own checks share.
     (
+        r"the weights do not follow the expected distribution: their distribution function "
+        r"differs from the reference's by (?P<distance>\S+) \(at most (?P<bound>\S+) is "
+        r"expected by chance\)",
+        "가중치가 기대한 분포를 따르지 않습니다. 분포 함수가 참조 구현의 것과 {distance}만큼"
+        " 다릅니다 (우연으로는 많아야 {bound} 정도)",
+    ),
+    (
+        r"your weights: mean (?P<mean>\S+), std (?P<std>\S+), min (?P<low>\S+), max (?P<high>\S+)",
+        "작성한 코드의 가중치: 평균 {mean}, 표준편차 {std}, 최솟값 {low}, 최댓값 {high}",
+    ),
+    (
+        r"this assignment asks you to write attention yourself: your module uses (?P<what>.+), "
+        r"which is not allowed \(no F\.scaled_dot_product_attention, nn\.MultiheadAttention or "
+        r"nn\.Transformer\*; use matrix products, masked_fill and softmax\)",
+        "이 과제에서는 어텐션을 직접 작성해야 하는데, 모듈이 허용되지 않는 API를 씁니다: {what}"
+        " (F.scaled_dot_product_attention, nn.MultiheadAttention, nn.Transformer*는 쓸 수"
+        " 없습니다. 행렬 곱, masked_fill, softmax를 쓰세요)",
+    ),
+    (
         r"(?P<have>\S+) of the entries are zero; expected about (?P<want>\S+) "
         r"\(p = (?P<p>\S+), train = (?P<train>\w+)\)(?P<note>.*)",
         "0인 항목의 비율 {have}, 기대한 비율은 약 {want} (p = {p}, train = {train}){note}",
@@ -309,6 +328,10 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
 _COMPILED = [(re.compile(pattern), korean) for pattern, korean in LINE_TEMPLATES]
 # Phrases inside a value (`what`) that the kit adds in English.
 PHRASES = {
+    "lr at each step (index = position in the list of steps)": (
+        "단계마다의 lr (인덱스 = 단계 목록에서의 위치)"
+    ),
+    "fold table (1 = validation, 2 = train)": "폴드 표 (1 = 검증, 2 = 학습)",
     " (the backward is checked on a correct forward)": (
         " (역방향 함수는 올바른 순방향 함수 위에서 검사합니다)"
     ),

@@ -284,6 +284,19 @@ def _messages() -> list[tuple[str, str]]:
         # phrases of the assignments' own checks
         (
             "wrong",
+            "f(x)\n  the weights do not follow the expected distribution: their "
+            "distribution function differs from the reference's by 0.120 (at most 0.050 "
+            "is expected by chance)\n  your weights: mean 0.01, std 0.5, min -1, max 1",
+        ),  # fmt: skip
+        (
+            "forbidden",
+            "f(x)\n  this assignment asks you to write attention yourself: your module "
+            "uses F.scaled_dot_product_attention, which is not allowed (no "
+            "F.scaled_dot_product_attention, nn.MultiheadAttention or nn.Transformer*; "
+            "use matrix products, masked_fill and softmax)",
+        ),  # fmt: skip
+        (
+            "wrong",
             "f(x)\n  0.100 of the entries are zero; expected about 0.250 (p = 0.25, "
             "train = True) (the backward is checked on a correct forward)\n  the surviving "
             "entries are x times 1 (largest deviation 0); expected x times 1.33333 for "
