@@ -165,9 +165,12 @@ def test_the_public_file_quotes_no_solution_line():
 
 
 def test_korean_texts_follow_the_glossary():
-    """Do the check titles and mistakes use the glossary's terms (규제 is not 정규화)?"""
+    """Do the titles, mistakes and templates use the glossary's terms (규제 is not 정규화)?"""
     problems = []
-    for where, text in _all_texts():
+    engine = [korean for _, korean in failures_ko.LINE_TEMPLATES]
+    engine += [*failures_ko.KINDS_KO.values(), *failures_ko.PHRASES.values()]
+    engine += [*feedback_ko.SUMMARY_TEMPLATES.values(), *feedback_ko.VIEW_TEMPLATES.values()]
+    for where, text in [*_all_texts(), *(("templates", t) for t in engine)]:
         for wrong, right in FORBIDDEN.items():
             if wrong in text:
                 problems.append(f"{where}: {wrong} (say {right})")
