@@ -70,8 +70,13 @@ class Grading:
 
 
 def note_integrity(job: Grading) -> None:
-    """Things in the source an instructor may want to look at (they never change scores)."""
-    job.result.extra["integrity_notes"] = integrity_notes(job.staged, job.assignment)
+    """Things in the source an instructor may want to look at, and what the static scan of
+    forbidden APIs found (the checks that scan charge for it; the note says why)."""
+    from autograder import scan
+
+    notes = integrity_notes(job.staged, job.assignment)
+    notes += scan.integrity_notes(job.staged.files, job.assignment.id)
+    job.result.extra["integrity_notes"] = notes
 
 
 def run_the_checks(job: Grading) -> None:

@@ -38,6 +38,7 @@ from autograder.sandbox.isolation import (
     bwrap_path,
     cgroups_available,
     describe,
+    package_paths,
     python_path,
     user_task_count,
 )
@@ -108,9 +109,9 @@ class Worker:
                 bwrap,
                 "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
                 "--die-with-parent", "--new-session", "--clearenv",
-                *bind_args(runtime, sub, [*self.secrets]),
+                *bind_args(runtime, sub, [*self.secrets], package_paths(self.forbidden)),
             ]  # fmt: skip
-            for key, value in {**SCRUBBED_ENV, "HOME": sub_path}.items():
+            for key, value in {**SCRUBBED_ENV, "HOME": "/tmp", "TMPDIR": "/tmp"}.items():
                 command += ["--setenv", key, value]
             env = None
         else:

@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 OUTPUT_LIMIT = 8 * 1024 * 1024
+TMPFS_BYTES = 64 * 1024 * 1024  # the worker's only writable place: a private, capped /tmp
 SCRUBBED_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "LANG": "C.UTF-8",
@@ -182,10 +183,39 @@ def python_path() -> str:
     return os.path.normpath(os.path.abspath(sys.executable))
 
 
-def bind_args(runtime: Path, sub: Path, secrets: list[Path]) -> list[str]:
+def package_paths(names: tuple[str, ...] | list[str]) -> list[Path]:
+    """Where the installed packages `names` live (folders, or single-file modules).
+
+    Found without importing them. The sandbox mounts an empty folder over each
+    (a file: /dev/null), so a forbidden package is simply not there: nothing in
+    the worker, where the student's code could switch a guard off, decides it.
+    """
+    import importlib.util
+
+    found: list[Path] = []
+    for name in names:
+        if not name or "." in name:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        locations = list(spec.submodule_search_locations or [])
+        if not locations and spec.origin and os.path.isfile(spec.origin):
+            locations = [spec.origin]
+        found += [Path(p).resolve() for p in locations if os.path.exists(p)]
+    return found
+
+
+def bind_args(
+    runtime: Path, sub: Path, secrets: list[Path], hidden: list[Path] | None = None
+) -> list[str]:
     # Private /proc, /dev and /tmp first: binds below may live under /tmp (a
     # course cloned there, its .venv) and must be mounted on top, not hidden.
-    args: list[str] = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args: list[str] = ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES)]
+    args += ["--tmpfs", "/tmp"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -219,9 +249,15 @@ def bind_args(runtime: Path, sub: Path, secrets: list[Path]) -> list[str]:
         for secret in secrets:
             if prefix.is_relative_to(secret) and prefix != secret:
                 args += ["--ro-bind", str(prefix), str(prefix)]
+    # Forbidden packages are not mounted: an empty folder (or /dev/null) over each.
+    for path in hidden or []:
+        if any(path.is_relative_to(b) for b in bound):
+            args += (
+                ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+            )
     args += [
         "--ro-bind", str(runtime), "/sandbox/runtime",
-        "--bind", str(sub), "/sandbox/sub",
+        "--ro-bind", str(sub), "/sandbox/sub",  # read-only: /tmp is the only writable place
         "--chdir", "/sandbox/sub",
     ]  # fmt: skip
     return args

@@ -13,23 +13,10 @@ F.scaled_dot_product_attention (or F.multi_head_attention_forward) is refused.
 The grader additionally reads the submitted source for these names.
 """
 
-import ast
-
 import numpy as np
 
 from autograder.checkkit import CheckFailure, compare, compare_all
 
-FORBIDDEN_ATTRIBUTES = {
-    "scaled_dot_product_attention",
-    "multi_head_attention_forward",
-    "_native_multi_head_attention",
-    "MultiheadAttention",
-    "Transformer",
-    "TransformerEncoder",
-    "TransformerEncoderLayer",
-    "TransformerDecoder",
-    "TransformerDecoderLayer",
-}
 REFUSAL = (
     "this assignment asks you to write attention yourself: your module uses {what}, which is "
     "not allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or "
@@ -192,33 +179,25 @@ def run_layer(module, cls, init_args, state, x, mask, dout, eval_mode=True, repe
 # ---------------------------------------------------------------------------
 # The grader's side
 # ---------------------------------------------------------------------------
-def forbidden_in_source(text):
-    """Names of forbidden torch attention APIs the source refers to (docstrings aside)."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return []
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
-            found.add(node.attr)
-        elif isinstance(node, ast.ImportFrom):
-            found.update(a.name for a in node.names if a.name in FORBIDDEN_ATTRIBUTES)
-    return sorted(found)
-
-
 def refuse_forbidden_source(sub):
-    """Fail the check when the submitted module's source names a forbidden API."""
-    path = sub.spec.folder / f"{sub.main}.py"
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return
-    found = forbidden_in_source(text)
+    """Fail the check when the submitted source could reach a forbidden API.
+
+    The static scan (`autograder.scan`) reads every .py file of the submission
+    in the grader, where the student's code cannot switch it off: forbidden
+    names, torch._C / torch.ops, and lookups or imports by a computed name.
+    """
+    from autograder.scan import scan_files
+
+    files = {}
+    for path in sorted(sub.spec.folder.glob("*.py")):
+        try:
+            files[path.name] = path.read_bytes()
+        except OSError:
+            continue
+    found = scan_files(files, "transformer")
     if found:
-        raise CheckFailure(
-            REFUSAL.format(what=", ".join(found)), diagnosis="forbidden-api", kind="forbidden"
-        )
+        shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
+        raise CheckFailure(REFUSAL.format(what=shown), diagnosis="forbidden-api", kind="forbidden")
 
 
 def _describe(cls, init_args, x, mask, eval_mode):
@@ -241,7 +220,8 @@ def check_layer(sub, oracle, task, cls, init_args, state, x, mask, dout):
     args = (cls, list(init_args), state, x, mask, dout)
     candidates = oracle.candidates(task, run_layer, *args)
     want = oracle.run(run_layer, *args)
-    refuse_forbidden_source(sub)
+    if cls != "FeedForward":  # the attention tasks: the scan costs them
+        refuse_forbidden_source(sub)
     got = sub.run(run_layer, *args)
     call = _describe(cls, init_args, x, mask, True)
     findings = got[3] if isinstance(got, (tuple, list)) and len(got) == 4 else []
@@ -260,7 +240,8 @@ def check_eval_mode(sub, oracle, cls, init_args, state, x, mask, dout):
     """With dropout > 0, eval mode must be deterministic and equal to the reference."""
     args = (cls, list(init_args), state, x, mask, dout)
     want = oracle.run(run_layer, *args, repeats=2)
-    refuse_forbidden_source(sub)
+    if cls != "FeedForward":
+        refuse_forbidden_source(sub)
     got = sub.run(run_layer, *args, repeats=2)
     call = _describe(cls, init_args, x, mask, True) + " (twice)"
     outputs, _, _, findings = got
