@@ -1,28 +1,77 @@
-"""Grading many submissions: one loop over one executor.
+"""Grading many submissions: one loop over one executor, one submission never harms another.
 
 The executor is a local process pool (one worker per core), Dask's executor
 for a cluster (`--dask ADDRESS`), or this process when there is one job or
-one submission; the loop is the same for all three. Results are written as
-they come (results.json per student, the gradebook), then grades.csv. A batch
-resumes: submissions already graded with the same content and seed are reused.
+one submission. Results are written as they come (results.json per student,
+the gradebook), then grades.csv. A batch resumes: submissions already graded
+with the same content, seed, submission time and late policy are reused.
+
+Whatever a submission holds, the batch finishes and records every student:
+
+- staging (reading the files) runs per submission; anything it raises, or a
+  symbolic link anywhere below the instructor's folder, becomes that student's
+  recorded error;
+- two submissions that map to the same student are an error naming both
+  sources, never a silent overwrite; names with control characters or path
+  separators are escaped (`%XX`) before they reach a folder, a terminal or the
+  gradebook;
+- a grading process that dies (memory, a signal) breaks the local pool: the
+  pool is restarted, and every task it was running is graded again alone, so
+  only the one that kills its own process is recorded as an error; a task
+  Dask gives up on (KilledWorker) is that student's error;
+- the grading processes of the pool run under their own memory limit
+  (`DLCOURSE_GRADER_MEMORY_MB`, default 6144; 0 turns it off).
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import errno
+import hashlib
 import os
+import resource
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from autograder.config import Course, load_course
+from autograder.config import Assignment, Course, load_course
 from autograder.grading import default_seed, grade_submission
-from autograder.results import SubmissionResult, read_results, write_grades_csv, write_results
+from autograder.results import (
+    SubmissionResult,
+    clip_text,
+    read_results,
+    safe_student_name,
+    write_grades_csv,
+    write_results,
+)
 from autograder.sandbox.host import describe
 from autograder.staging import StagedSubmission, discover, stage
+
+GRADER_MEMORY_MB = 6144
+TIMESTAMP_FILE = "timestamp.txt"
+
+Task = Callable[[StagedSubmission, Course, str, "int | None"], SubmissionResult]
+
+
+def _error_result(
+    staged: StagedSubmission, assignment_id: str, seed: int | None, message: str
+) -> SubmissionResult:
+    return SubmissionResult(
+        assignment=assignment_id,
+        student=staged.student,
+        status="error",
+        output=clip_text(message, 4000),
+        submission_sha256=staged.sha256,
+        seed=default_seed(assignment_id, staged.student) if seed is None else seed,
+        isolation=describe(),
+    )
 
 
 def grade_task(
@@ -31,14 +80,22 @@ def grade_task(
     """A picklable unit of work for any executor; a broken grade never stops the batch."""
     try:
         return grade_submission(staged, assignment_id, seed=seed, course=course)
-    except Exception as exc:  # noqa: BLE001
-        return SubmissionResult(
-            assignment=assignment_id,
-            student=staged.student,
-            status="error",
-            output=f"grading failed: {type(exc).__name__}: {exc}",
-            submission_sha256=staged.sha256,
-            seed=seed or 0,
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _error_result(
+                staged,
+                assignment_id,
+                seed,
+                "infrastructure error: the grading machine ran out of disk space "
+                f"({exc}); nothing was held against the submission, and the next run "
+                "grades it again",
+            )
+        return _error_result(
+            staged, assignment_id, seed, f"grading failed: {type(exc).__name__}: {_describe(exc)}"
+        )
+    except (Exception, RecursionError) as exc:  # noqa: BLE001
+        return _error_result(
+            staged, assignment_id, seed, f"grading failed: {type(exc).__name__}: {_describe(exc)}"
         )
 
 
@@ -51,6 +108,34 @@ class InProcessExecutor(Executor):
         return map(fn, *iterables)
 
 
+def limit_grader_memory(megabytes: int) -> None:
+    """In a pool's grading process: cap its address space (the sandboxed workers set their own)."""
+    if megabytes > 0:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = megabytes << 20
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def grader_memory_mb() -> int:
+    with contextlib.suppress(ValueError):
+        return int(os.environ.get("DLCOURSE_GRADER_MEMORY_MB", GRADER_MEMORY_MB))
+    return GRADER_MEMORY_MB
+
+
+def _process_pool(workers: int) -> Executor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=limit_grader_memory,
+        initargs=(grader_memory_mb(),),
+    )
+
+
 @contextlib.contextmanager
 def open_executor(jobs: int, tasks: int, dask_scheduler: str | None) -> Iterator[Executor]:
     """Dask's executor for a cluster, a process pool for several jobs, else this process."""
@@ -60,16 +145,210 @@ def open_executor(jobs: int, tasks: int, dask_scheduler: str | None) -> Iterator
         with Client(dask_scheduler) as client, client.get_executor(pure=False) as executor:
             yield executor
     elif jobs > 1 and tasks > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=min(jobs, tasks), mp_context=context) as pool:
+        with _process_pool(min(jobs, tasks)) as pool:
             yield pool
     else:
         yield InProcessExecutor()
 
 
+def _describe(exc: BaseException) -> str:
+    """`str(exc)`, even for an exception whose __str__ fails."""
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001
+        return repr(getattr(exc, "args", ()))[:500]
+
+
+def _death_message(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name == "KilledWorker":
+        return (
+            "the grading process was lost while grading this submission (Dask KilledWorker: "
+            f"its worker died every time it tried, e.g. out of memory): {_describe(exc)}"
+        )
+    if isinstance(exc, BrokenProcessPool):
+        return (
+            "the grading process died while grading this submission (killed by a signal, "
+            "e.g. out of memory); it was graded alone in a fresh process and died again"
+        )
+    return f"the grading process failed: {name}: {_describe(exc)}"
+
+
+def grade_all(
+    todo: list[StagedSubmission],
+    course: Course,
+    assignment_id: str,
+    seed: int | None,
+    emit: Callable[[SubmissionResult], None],
+    *,
+    jobs: int,
+    dask_scheduler: str | None = None,
+    task: Task = grade_task,
+    executor: Executor | None = None,
+) -> None:
+    """Grade every submission in `todo` and hand each result to `emit`, whatever happens.
+
+    A broken process pool is replaced; the tasks it held are graded again, each
+    alone in a fresh one-process pool, so that only a task that kills its own
+    process is recorded as an error. Any other exception from a task's future
+    (Dask's KilledWorker, a pickling error) is that task's error.
+    """
+    if executor is None and not dask_scheduler and (jobs <= 1 or len(todo) <= 1):
+        for item in todo:
+            emit(task(item, course, assignment_id, seed))
+        return
+    suspects: list[StagedSubmission] = []
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            executor = stack.enter_context(open_executor(jobs, len(todo), dask_scheduler))
+        futures: dict[Future[SubmissionResult], StagedSubmission] = {
+            executor.submit(task, item, course, assignment_id, seed): item for item in todo
+        }
+        for future in as_completed(futures):
+            item = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                suspects.append(item)
+                continue
+            except BaseException as exc:  # noqa: BLE001 - KilledWorker and the like
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                result = _error_result(item, assignment_id, seed, _death_message(exc))
+            emit(result)
+    for item in suspects:  # each alone: the one that breaks its own pool is the culprit
+        try:
+            with _process_pool(1) as pool:
+                result = pool.submit(task, item, course, assignment_id, seed).result()
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            result = _error_result(item, assignment_id, seed, _death_message(exc))
+        emit(result)
+
+
+# ---------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------
+def _collision_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+# ---------------------------------------------------------------------------
+# Staging, safely
+# ---------------------------------------------------------------------------
+def _links_below(path: Path, sources: list[Path]) -> Path | None:
+    """The first symbolic link on `path` below the instructor's SUBMISSION argument, if any."""
+    for source in sources:
+        with contextlib.suppress(ValueError):
+            relative = path.relative_to(source)
+            current = source
+            for part in relative.parts:
+                current = current / part
+                if current.is_symlink():
+                    return current
+            return None
+    return path if path.is_symlink() else None
+
+
+def stage_safely(
+    student: str, path: Path, assignment: Assignment, sources: list[Path]
+) -> tuple[StagedSubmission, str]:
+    """Stage one submission; returns (staged, error) with error "" when it could be read."""
+    staged = StagedSubmission(student=student, source=str(path))
+    try:
+        link = _links_below(path, sources)
+        if link is not None:
+            return staged, (
+                f"{link} is a symbolic link; submissions must be plain files and folders "
+                "(nothing outside the submission is read)"
+            )
+        if path.exists() and not (path.is_dir() or path.is_file()):
+            return staged, f"{path} is not a regular file or folder (a FIFO or a device?)"
+        staged = stage(student, path, assignment)
+        stamp = path / TIMESTAMP_FILE
+        if stamp.is_symlink():
+            return staged, f"{stamp} is a symbolic link; refused"
+        return staged, ""
+    except RecursionError:
+        return staged, f"{path} could not be read: its folders are nested too deeply"
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return staged, f"infrastructure error while reading {path}: {exc}; it is retried"
+        return staged, f"{path} could not be read: {exc.strerror or exc}"
+    except Exception as exc:  # noqa: BLE001 - one unreadable submission never stops a batch
+        return staged, f"{path} could not be read: {type(exc).__name__}: {exc}"
+
+
+# ---------------------------------------------------------------------------
+# Submission times
+# ---------------------------------------------------------------------------
+def _parse_time(text: str) -> datetime | None:
+    text = text.strip().replace(" UTC", "+00:00")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    for candidate in (text, text.replace(" ", "T", 1)):
+        with contextlib.suppress(ValueError):
+            stamp = datetime.fromisoformat(candidate)
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    return None
+
+
+def read_submitted_at(path: Path) -> dict[str, str]:
+    """A `--submitted-at` CSV: columns student and submitted_at (ISO 8601); raw text per student."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle)
+        return {
+            str(row.get("student", "")).strip(): str(row.get("submitted_at", ""))
+            for row in rows
+            if row.get("student")
+        }
+
+
+def submission_time(
+    staged: StagedSubmission, path: Path, student: str, submitted_at: dict[str, str] | None
+) -> tuple[datetime | None, str, str]:
+    """(time, source, note): the collection's record of when this was submitted.
+
+    In order: the instructor's `--submitted-at` CSV, nbgrader's timestamp.txt
+    (written by its exchange, next to the submission), the file time of what was
+    collected. A time that is missing or cannot be parsed is a note, never "on time".
+    """
+    if submitted_at is not None and student in submitted_at:
+        raw = submitted_at[student]
+        stamp = _parse_time(raw)
+        if stamp is None:
+            return None, "submitted-at csv", f"the submitted-at CSV has no valid time ({raw!r})"
+        return stamp, "submitted-at csv", ""
+    stamp_file = path / TIMESTAMP_FILE
+    if path.is_dir() and stamp_file.is_file() and not stamp_file.is_symlink():
+        raw = stamp_file.read_bytes()[:200].decode("utf-8", errors="replace")
+        stamp = _parse_time(raw)
+        if stamp is None:
+            return None, TIMESTAMP_FILE, f"{TIMESTAMP_FILE} cannot be parsed ({raw.strip()!r})"
+        return stamp, TIMESTAMP_FILE, ""
+    with contextlib.suppress(OSError):
+        if path.is_file():
+            mtime = path.stat().st_mtime
+        else:
+            mtime = max(
+                (path / name).stat().st_mtime
+                for name in staged.files
+                if (path / name).is_file() and not (path / name).is_symlink()
+            )
+        return datetime.fromtimestamp(mtime, tz=timezone.utc), "file time", ""
+    return None, "none", "no submission time is known (no timestamp, no file time)"
+
+
+def policy_fingerprint(course: Course, assignment: Assignment) -> str:
+    """What lateness depends on besides the time: the deadline and the late policy."""
+    text = f"{assignment.deadline!r}|{course.late_policy!r}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------
+# The batch
+# ---------------------------------------------------------------------------
 @dataclass
 class BatchReport:
     results: list[SubmissionResult]
@@ -80,9 +359,9 @@ class BatchReport:
 
 
 def _reusable(
-    path: Path, staged: StagedSubmission, assignment: str, seed: int
+    path: Path, staged: StagedSubmission, assignment: str, seed: int, timing: dict[str, Any]
 ) -> SubmissionResult | None:
-    """The earlier result at `path` when it graded this very content with this seed."""
+    """The earlier result at `path` when it graded this very content, seed, time and policy."""
     if not path.is_file():
         return None
     with contextlib.suppress(Exception):
@@ -92,9 +371,66 @@ def _reusable(
             and old.seed == seed
             and old.assignment == assignment
             and old.status == "graded"
+            and all(old.extra.get(key) == value for key, value in timing.items())
         ):
             return old
     return None
+
+
+@dataclass
+class _Entry:
+    staged: StagedSubmission
+    error: str
+    timing: dict[str, Any]
+    notes: list[str]
+
+
+def _collect(
+    sources: list[Path],
+    assignment: Assignment,
+    course: Course,
+    submitted_at: dict[str, str] | None,
+) -> list[_Entry]:
+    """Discover, name and stage every submission; never raises for one submission."""
+    found = discover(sources, assignment, rename_duplicates=False)
+    by_key: dict[str, list[tuple[str, Path, str]]] = {}
+    for raw, path in found:
+        name = safe_student_name(raw)
+        by_key.setdefault(_collision_key(name), []).append((name, path, raw))
+    policy = policy_fingerprint(course, assignment)
+    entries = []
+    for group in by_key.values():
+        name, path, raw = group[0]
+        notes = []
+        if name != raw:
+            notes.append(f"the student's name {raw!r} was escaped to {name!r}")
+        if len(group) > 1:
+            staged = StagedSubmission(student=name, source=str(path))
+            both = " and ".join(f"{str(p)!r}" for _, p, _ in group)
+            error = (
+                f"two or more submissions map to the student {name!r}: {both}; "
+                "none was graded (rename one so that each student has one submission)"
+            )
+            entries.append(_Entry(staged, error, {}, notes))
+            continue
+        staged, error = stage_safely(name, path, assignment, sources)
+        staged.student = name
+        stamp, source, note = (None, "none", "")
+        if not error:
+            try:
+                stamp, source, note = submission_time(staged, path, raw, submitted_at)
+            except Exception as exc:  # noqa: BLE001
+                note = f"the submission time could not be read: {exc}"
+        staged.timestamp = stamp
+        if note:
+            notes.append(note)
+        timing = {
+            "submitted_at": stamp.isoformat() if stamp else None,
+            "submitted_at_source": source,
+            "late_policy": policy,
+        }
+        entries.append(_Entry(staged, error, timing, notes))
+    return entries
 
 
 def grade_batch(
@@ -110,8 +446,14 @@ def grade_batch(
     root: Path | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    submitted_at: dict[str, str] | Path | None = None,
+    task: Task = grade_task,
 ) -> BatchReport:
-    """Grade every submission found in `sources`; write results, grades.csv and the gradebook."""
+    """Grade every submission found in `sources`; write results, grades.csv and the gradebook.
+
+    `submitted_at` is the collection's record of submission times (a CSV path
+    or {student: ISO time}); `task` grades one submission (any picklable function).
+    """
     from autograder.gradebook import Gradebook
 
     started = time.perf_counter()
@@ -119,46 +461,77 @@ def grade_batch(
     assignment = course.assignment(assignment_id)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staged = [stage(student, path, assignment) for student, path in discover(sources, assignment)]
+    if isinstance(submitted_at, (str, Path)):
+        submitted_at = read_submitted_at(Path(submitted_at))
+    sources = [Path(s) for s in sources]
+    entries = _collect(sources, assignment, course, submitted_at)
     book = Gradebook(
         database or f"sqlite:///{(out_dir / 'gradebook.sqlite').resolve()}", root=course.root
     )
-    by_student = {item.student: item for item in staged}  # the gradebook keeps what was graded
+    by_student = {entry.staged.student: entry for entry in entries}
+    done: list[SubmissionResult] = []
 
-    def record(result: SubmissionResult) -> None:
-        item = by_student.get(result.student)
-        if item is None:
+    def finish(result: SubmissionResult) -> None:
+        """Annotate, write and record one result; a failure here is that student's error."""
+        entry = by_student.get(result.student)
+        if entry is not None:
+            result.extra.update(entry.timing)
+            if entry.notes:
+                result.extra["batch_notes"] = entry.notes
+        try:
+            write_results(out_dir, result)
+        except Exception as exc:  # noqa: BLE001
+            result = _error_result(
+                entry.staged if entry else StagedSubmission(student=result.student),
+                assignment.id,
+                seed,
+                f"its results could not be written: {exc}",
+            )
+            with contextlib.suppress(Exception):
+                write_results(out_dir, result)
+        if entry is None:
             book.record(result)
         else:
-            book.record(result, files=item.files, problems=item.problems, source=item.source)
+            staged = entry.staged
+            book.record(result, files=staged.files, problems=staged.problems, source=staged.source)
+        done.append(result)
+        if progress:
+            progress(result)
 
-    done: list[SubmissionResult] = []
     todo: list[StagedSubmission] = []
-    for item in staged:
+    reused = 0
+    errors: list[SubmissionResult] = []
+    for entry in entries:
+        item = entry.staged
+        if entry.error:
+            errors.append(_error_result(item, assignment.id, seed, entry.error))
+            continue
         wanted_seed = default_seed(assignment.id, item.student) if seed is None else seed
         previous = out_dir / item.student / "results.json"
-        old = None if force else _reusable(previous, item, assignment.id, wanted_seed)
+        old = None if force else _reusable(previous, item, assignment.id, wanted_seed, entry.timing)
         if old is not None:
-            done.append(old)
-            record(old)
+            reused += 1
+            finish(old)
         else:
             todo.append(item)
-    reused = len(done)
     if on_start:
-        on_start(len(todo))
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    with open_executor(jobs, len(todo), dask_scheduler) as executor:
-        count = len(todo)  # Dask's map wants sized arguments, not itertools.repeat
-        for result in executor.map(
-            grade_task, todo, [course] * count, [assignment.id] * count, [seed] * count
-        ):
-            write_results(out_dir, result)
-            record(result)
-            done.append(result)
-            if progress:
-                progress(result)
-    write_grades_csv(out_dir / "grades.csv", done)
-    book.close()
+        on_start(len(todo) + len(errors))
+    try:
+        for error in errors:
+            finish(error)
+        grade_all(
+            todo,
+            course,
+            assignment.id,
+            seed,
+            finish,
+            jobs=max(1, jobs or os.cpu_count() or 1),
+            dask_scheduler=dask_scheduler,
+            task=task,
+        )
+    finally:
+        write_grades_csv(out_dir / "grades.csv", done)
+        book.close()
     return BatchReport(
         results=sorted(done, key=lambda r: r.student),
         graded=len(todo),

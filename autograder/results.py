@@ -14,6 +14,7 @@ import io
 import json
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,7 @@ class CheckResult:
             "score": round(self.score, 6),
             "max_score": round(self.max_score, 6),
             "status": self.status,
-            "output": self.output,
+            "output": clip_text(self.output, MAX_CHECK_OUTPUT),
             "visibility": self.visibility,
             "tags": [self.task] if self.task else [],
         }
@@ -78,7 +79,7 @@ class CheckResult:
             data["number"] = self.task
         data["extra_data"] = {
             "task": self.task,
-            "diagnosis": self.diagnosis,
+            "diagnosis": clip_text(self.diagnosis, MAX_DIAGNOSIS),
             "nodeid": self.nodeid,
             "kind": self.kind,
         }
@@ -135,7 +136,7 @@ class SubmissionResult:
             "score": round(self.score, 6),
             "max_score": round(self.max_score, 6),
             "execution_time": round(self.execution_time, 3),
-            "output": self.output,
+            "output": clip_text(self.output, MAX_SUMMARY_OUTPUT),
             "visibility": "visible",
             "stdout_visibility": "hidden",
             "tests": [t.to_json() for t in self.tests],
@@ -194,6 +195,55 @@ class SubmissionResult:
         return totals
 
 
+# Caps on what one results.json may hold, whatever a submission prints or raises.
+MAX_CHECK_OUTPUT = 8000
+MAX_DIAGNOSIS = 2000
+MAX_SUMMARY_OUTPUT = 32000
+MAX_RESULTS_BYTES = 1 << 20
+
+
+def clip_text(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, saying how much was cut."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    note = f"\n... [{len(text) - limit} more characters cut by the grader]"
+    return text[: max(0, limit - len(note))] + note
+
+
+def safe_student_name(name: str) -> str:
+    """`name` with every character unfit for a folder, a terminal or a log as %XX (injective).
+
+    Control and format characters (escape sequences, bidi overrides), path
+    separators, '%' itself and a leading '.' are escaped; everything else of
+    any language stays as it is.
+    """
+    out = []
+    for index, char in enumerate(name):
+        category = unicodedata.category(char)
+        unsafe = (
+            category.startswith("C")
+            or category in {"Zl", "Zp"}
+            or char in "/\\%"
+            or (index == 0 and char == ".")
+        )
+        if unsafe:
+            out.append("".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass")))
+        else:
+            out.append(char)
+    return "".join(out) or "%00"
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell that no spreadsheet reads as a formula (OWASP: prefix a quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so that a crash never leaves half of it behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,9 +259,37 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_results(out_dir: Path, result: SubmissionResult) -> Path:
     """Write `out_dir/<student>/results.json`; return its path."""
-    path = Path(out_dir) / result.student / "results.json"
-    atomic_write_text(path, json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+    plain = result.student.replace("%", "")
+    # A batch's names are escaped already (a '%' of theirs stays); others are escaped here.
+    folder = (
+        result.student if safe_student_name(plain) == plain else safe_student_name(result.student)
+    )
+    if folder in {".", ".."}:
+        raise ValueError(f"{result.student!r} cannot name a results folder")
+    path = Path(out_dir) / folder / "results.json"
+    atomic_write_text(path, results_text(result))
     return path
+
+
+def results_text(result: SubmissionResult) -> str:
+    """results.json's text, under MAX_RESULTS_BYTES however many checks printed how much."""
+    data = result.to_json()
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    limit = 2000
+    while len(text.encode("utf-8")) > MAX_RESULTS_BYTES and limit >= 50:
+        data["output"] = clip_text(data["output"], limit * 4)
+        for test in data["tests"]:
+            test["output"] = clip_text(test["output"], limit)
+            test["extra_data"]["diagnosis"] = clip_text(test["extra_data"]["diagnosis"], limit)
+        extra = data["extra_data"]
+        for key, value in list(extra.items()):
+            if isinstance(value, str):
+                extra[key] = clip_text(value, limit)
+            elif isinstance(value, list) and len(json.dumps(value)) > limit * 4:
+                extra[key] = [clip_text(str(v), 200) for v in value[:20]]
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        limit //= 4
+    return text
 
 
 def read_results(path: Path) -> SubmissionResult:
@@ -244,27 +322,25 @@ def write_grades_csv(path: Path, results: Iterable[SubmissionResult]) -> Path:
                 tasks.append(task)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(CSV_FIELDS + [f"task:{t}" for t in tasks])
+    writer.writerow([csv_safe(cell) for cell in CSV_FIELDS + [f"task:{t}" for t in tasks]])
     for r in rows:
         percent = 100.0 * r.score / r.max_score if r.max_score else 0.0
         scores = r.task_scores()
-        writer.writerow(
-            [
-                r.student,
-                r.assignment,
-                f"{r.score:g}",
-                f"{r.max_score:g}",
-                f"{percent:.1f}",
-                f"{r.raw_score:g}",
-                r.late_days,
-                f"{r.penalty:g}",
-                r.status,
-                r.seed,
-                r.isolation,
-                r.submission_sha256,
-            ]
-            + [f"{scores[t][0]:g}" if t in scores else "" for t in tasks]
-        )
+        row = [
+            r.student,
+            r.assignment,
+            f"{r.score:g}",
+            f"{r.max_score:g}",
+            f"{percent:.1f}",
+            f"{r.raw_score:g}",
+            r.late_days,
+            f"{r.penalty:g}",
+            r.status,
+            r.seed,
+            r.isolation,
+            r.submission_sha256,
+        ] + [f"{scores[t][0]:g}" if t in scores else "" for t in tasks]
+        writer.writerow([csv_safe(cell) for cell in row])
     path = Path(path)
     atomic_write_text(path, buffer.getvalue())
     return path

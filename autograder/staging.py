@@ -15,6 +15,7 @@ import hashlib
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -80,7 +81,9 @@ def _holds_module(folder: Path, assignment: Assignment) -> bool:
     return any((folder / m).is_file() for m in assignment.modules)
 
 
-def discover(sources: Iterable[Path], assignment: Assignment) -> list[tuple[str, Path]]:
+def discover(
+    sources: Iterable[Path], assignment: Assignment, *, rename_duplicates: bool = True
+) -> list[tuple[str, Path]]:
     """Expand SUBMISSION arguments into (student, path) pairs.
 
     A path is a .zip (student = its stem), a folder holding the module file(s)
@@ -99,13 +102,18 @@ def discover(sources: Iterable[Path], assignment: Assignment) -> list[tuple[str,
             raise SubmissionError(f"{source}: no such file or folder")
         children = sorted(p for p in source.iterdir() if not p.name.startswith("."))
         for child in children:
-            entry = _single(child, assignment)
+            try:
+                entry = _single(child, assignment)
+            except OSError:  # unreadable: staging says so, as this student's error
+                entry = (child.name, child)
             if entry is not None:
                 found.append(entry)
-            elif child.is_dir():
-                found.append((child.name, child))  # graded: it lacks the module file
+            elif child.is_dir() or child.is_symlink() or not child.is_file():
+                found.append((child.name, child))  # graded or refused with its reason
         if not children:
             found.append((source.name, source))
+    if not rename_duplicates:  # the batch reports collisions as errors instead
+        return found
     seen: dict[str, int] = {}
     unique = []
     for student, path in found:
@@ -151,15 +159,21 @@ def stage(student: str, path: Path, assignment: Assignment) -> StagedSubmission:
                     staged.problems.append(f"{name} is larger than {MAX_MODULE_BYTES >> 10} KiB")
                 else:
                     staged.files[name] = file.read_bytes()
+            elif file.exists():
+                staged.problems.append(f"{name} is not a regular file (a FIFO, device or folder)")
         notebook = path / f"{assignment.id}.ipynb"
-        if assignment.modules[0] not in staged.files and notebook.is_file():
+        if (
+            assignment.modules[0] not in staged.files
+            and notebook.is_file()
+            and not notebook.is_symlink()
+        ):
             from autograder.notebook_submission import stage_notebook
 
             files, problems = stage_notebook(notebook, assignment)
             staged.files.update(files)
             staged.problems += problems
         stamp = path / "timestamp.txt"
-        if stamp.is_file():
+        if stamp.is_file() and not stamp.is_symlink():
             staged.timestamp = _parse_timestamp(stamp.read_text(errors="replace"))
     else:
         staged.problems.append(f"{path} is neither a folder nor a .zip file")
@@ -184,8 +198,26 @@ def _stage_zip(path: Path, wanted: set[str], staged: StagedSubmission) -> None:
                         f"{name} in the zip is larger than {MAX_MODULE_BYTES >> 10} KiB"
                     )
                     continue
-                with archive.open(info) as handle:
-                    data = handle.read(MAX_MODULE_BYTES + 1)
+                if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                    staged.problems.append(f"{name} in the zip is a symbolic link; refused")
+                    continue
+                if info.flag_bits & 0x1:
+                    staged.problems.append(
+                        f"{name} in the zip is encrypted; submit a zip without a password"
+                    )
+                    continue
+                try:
+                    with archive.open(info) as handle:
+                        data = handle.read(MAX_MODULE_BYTES + 1)
+                except NotImplementedError:
+                    staged.problems.append(
+                        f"{name} in the zip uses a compression method the grader cannot read "
+                        f"(method {info.compress_type}); zip it with the ordinary (deflate) method"
+                    )
+                    continue
+                except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as exc:
+                    staged.problems.append(f"{name} in the zip is damaged ({exc})")
+                    continue
                 if len(data) > MAX_MODULE_BYTES:
                     staged.problems.append(f"{name} in the zip is larger than allowed")
                     continue

@@ -247,8 +247,9 @@ class Worker:
             self._write_all(wire.frame(body), deadline)
             size = int.from_bytes(self._read_exact(8, deadline), "big")
             if size > wire.MAX_MESSAGE_BYTES:
+                self.close()
                 raise ProtocolError(f"the worker sent a reply of {size} bytes (limit exceeded)")
-            reply = wire.loads(self._read_exact(size, deadline))
+            reply = wire.loads(self._read_exact(size, deadline), deadline=deadline)
         except WorkerTimeout:
             self.kill()
             self.close()
@@ -268,10 +269,12 @@ class Worker:
             raise ProtocolError("the worker sent a malformed error")
         where = error.get("where") or []
         kind = error.get("kind")
-        raise StudentError(
-            str(error.get("type", "Error")),
-            str(error.get("message", "")),
-            [str(w) for w in where] if isinstance(where, list) else [],
+        raise StudentError(  # clipped here: the worker's sizes are the student's
+            wire.clip(error.get("type", "Error"), 200),
+            wire.clip(error.get("message", "")),
+            [wire.clip(w, 400) for w in where[-wire.MAX_TRACE_ENTRIES :]]
+            if isinstance(where, list)
+            else [],
             kind=kind if kind in STUDENT_KINDS else "exception",
         )
 

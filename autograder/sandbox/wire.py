@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+import time
 from typing import Any
 
 import numpy as np
@@ -41,9 +42,14 @@ isinstance = isinstance  # noqa: PLW0127 - a module-level binding, safe from bui
 len = len  # noqa: PLW0127
 type = type  # noqa: PLW0127
 
-MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+MAX_MESSAGE_BYTES = 512 * 1024 * 1024  # one reply frame
+MAX_HEADER_BYTES = 4 * 1024 * 1024  # its JSON header
 MAX_DEPTH = 32
 MAX_NODES = 200_000
+MAX_ERROR_TEXT = 4000  # an error's type and message, cut on the grader's side
+MAX_TRACE_ENTRIES = 20  # lines of an error's traceback kept
+_TIME_CHECK_EVERY = 1024  # nodes between two looks at the clock while decoding
+_monotonic = time.monotonic
 _ALLOWED_KINDS = set("biufc")
 
 
@@ -126,11 +132,31 @@ def encode_value(value: Any, blobs: list[bytes], handle_of: Any = None, depth: i
     raise Unencodable(f"a value of type {type(value).__name__} cannot be sent")
 
 
+def clip(text: Any, limit: int = MAX_ERROR_TEXT) -> str:
+    """`str(text)` cut to `limit` characters (the grader's cap on what the worker says)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... [{len(text) - limit} characters cut]"
+
+
 class _Decoder:
-    def __init__(self, blobs: list[bytes], as_torch: bool) -> None:
+    def __init__(self, blobs: list[bytes], as_torch: bool, deadline: float | None = None) -> None:
         self.blobs = blobs
         self.nodes = 0
         self.as_torch = as_torch
+        self.deadline = deadline
+
+    def _tick(self) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise WireError("message has too many values")
+        if (
+            self.deadline is not None
+            and self.nodes % _TIME_CHECK_EVERY == 0
+            and _monotonic() > self.deadline
+        ):
+            raise WireError("decoding the reply ran past the check's deadline")
 
     def array(self, index: Any) -> np.ndarray:
         if not isinstance(index, int) or not 0 <= index < len(self.blobs):
@@ -146,9 +172,7 @@ class _Decoder:
         return array
 
     def value(self, node: Any, depth: int = 0) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise WireError("message has too many values")
+        self._tick()
         if depth > MAX_DEPTH:
             raise WireError("message nested too deeply")
         if node is None or isinstance(node, (bool, int, str)):
@@ -195,17 +219,27 @@ def dumps(value: Any, handle_of: Any = None) -> bytes:
     return b"".join([struct.pack(">I", len(header)), header, *blobs])
 
 
-def loads(body: bytes, as_torch: bool = False) -> Any:
-    """Decode a message body strictly; raises WireError on anything unexpected."""
+def loads(body: bytes, as_torch: bool = False, deadline: float | None = None) -> Any:
+    """Decode a message body strictly; raises WireError on anything unexpected.
+
+    `deadline` (time.monotonic) bounds the decoding: a reply built to be slow to
+    decode costs the check its time, not the grader's.
+    """
+    if len(body) > MAX_MESSAGE_BYTES:
+        raise WireError(f"message of {len(body)} bytes is over the limit")
     if len(body) < 4:
         raise WireError("truncated message")
     (header_len,) = struct.unpack(">I", body[:4])
     if header_len > len(body) - 4:
         raise WireError("truncated header")
+    if header_len > MAX_HEADER_BYTES:
+        raise WireError(f"header of {header_len} bytes is over the limit of {MAX_HEADER_BYTES}")
     try:
         header = _json_loads(body[4 : 4 + header_len].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"malformed header: {exc}") from None
+        raise WireError(f"malformed header: {clip(exc, 200)}") from None
+    except RecursionError:
+        raise WireError("header nested too deeply") from None
     if not isinstance(header, dict) or not isinstance(header.get("b"), list):
         raise WireError("malformed header")
     blobs: list[bytes] = []
@@ -217,7 +251,9 @@ def loads(body: bytes, as_torch: bool = False) -> Any:
         offset += size
     if offset != len(body):
         raise WireError("trailing bytes after the last blob")
-    return _Decoder(blobs, as_torch).value(header.get("v"))
+    if deadline is not None and _monotonic() > deadline:
+        raise WireError("decoding the reply ran past the check's deadline")
+    return _Decoder(blobs, as_torch, deadline).value(header.get("v"))
 
 
 def frame(body: bytes) -> bytes:
