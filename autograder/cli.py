@@ -167,6 +167,15 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     default="en",
     help="Language of the feedback in the results (default: English, for the instructor).",
 )
+@click.option(
+    "--submitted-at",
+    "submitted_at",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="CSV",
+    help="When each student submitted (columns student, submitted_at; ISO 8601), as the "
+    "collection recorded it; else nbgrader's timestamp.txt, else the file time.",
+)
 def grade_command(
     assignment: str,
     submissions: tuple[Path, ...],
@@ -178,6 +187,7 @@ def grade_command(
     database: str | None,
     nbgrader_dir: Path | None,
     lang: str,
+    submitted_at: Path | None,
 ) -> None:
     """Grade SUBMISSIONS of ASSIGNMENT with public and hidden checks.
 
@@ -218,6 +228,7 @@ def grade_command(
             on_start=lambda n: bar.update(task, total=n),
             progress=lambda _r: bar.advance(task),
             lang=lang,
+            submitted_at=submitted_at,
         )
     show_batch(console, report, assignment, out)
     if nbgrader_dir is not None:

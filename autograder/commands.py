@@ -168,6 +168,7 @@ def grade(
     on_start: Callable[[int], None] | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
     lang: str = "en",
+    submitted_at: Path | None = None,
 ) -> BatchReport:
     """Grade a batch (see `autograder.batch.grade_batch`); the report says what happened.
 
@@ -192,6 +193,7 @@ def grade(
         root=root,
         on_start=on_start,
         progress=progress,
+        submitted_at=submitted_at,
         **extra,
     )
 

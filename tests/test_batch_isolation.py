@@ -285,3 +285,28 @@ def test_a_changed_submission_time_invalidates_a_reused_grade(tmp_path):
     )
     assert late.graded == 1 and late.results[0].late_days == 0
     assert late.results[0].extra["submitted_at_source"] == "submitted-at csv"
+
+
+def test_cli_takes_the_collections_submission_times(tmp_path):
+    """Does `dlcourse grade --submitted-at CSV` decide lateness, exit 0 and say its source?"""
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    (tmp_path / "subs" / "=evil").mkdir(parents=True)
+    (tmp_path / "subs" / "=evil" / "conv.py").write_bytes(REFERENCE)
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted_at\n=evil,2027-04-01T10:00:00+09:00\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["grade", "conv", str(tmp_path / "subs"), "--out", str(out), "-j", "1"]
+        + ["--submitted-at", str(times)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "=evil" / "results.json").read_text())
+    assert data["extra_data"]["submitted_at_source"] == "submitted-at csv"
+    assert data["extra_data"]["late_days"] == 3
+    row = next(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert row["student"] == "'=evil" and row["late_days"] == "3"
