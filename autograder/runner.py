@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from autograder import paths
 from autograder.checkkit import LiveOracle, Oracle, ReplayOracle
@@ -20,6 +22,9 @@ from autograder.sandbox.errors import ImportFailed
 from autograder.sandbox.host import Limits
 from autograder.sandbox.submission import Submission, SubmissionSpec
 from autograder.staging import SubmissionError
+
+if TYPE_CHECKING:
+    from autograder.plugin import GradingContext
 
 ORACLE_FILE = "public_oracle.bin"
 
@@ -64,6 +69,127 @@ def quiet_pytest_env() -> Iterator[None]:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
+def pytest_args(files: list[Path]) -> list[str]:
+    return [
+        *map(str, files),
+        "-c", str(paths.CHECKS_DIR / "pytest.ini"),
+        "--rootdir", str(paths.CHECKS_DIR),
+        "--import-mode=importlib",
+        "-p", "no:cacheprovider",
+        "-p", "no:terminal",
+        "-p", "no:faulthandler",
+        "-p", "no:logging",
+        "-p", "no:stepwise",
+        "-p", "no:unraisableexception",
+        "-p", "no:threadexception",
+        "-s",
+        "-W", "ignore",
+    ]  # fmt: skip
+
+
+class CheckSession:
+    """pytest configured and an assignment's checks collected once, then run per submission.
+
+    A `pytest.main` per submission spends most of its time on configuration,
+    collection and plugin set-up that are the same for every submission of a
+    batch. This keeps one configured session and its collected items and runs
+    them again for each submission, as pytest's own run loop does: every item
+    in order, each told the next one, the last told there is none, so every
+    fixture (of any scope) is torn down before the next submission starts.
+    Only the plugin's `GradingContext` changes: the submission, its oracle and
+    its seed, so results and seeds are those of a fresh `pytest.main`.
+    """
+
+    def __init__(self, files: list[Path], ctx: GradingContext) -> None:
+        from _pytest.config import _prepareconfig
+        from _pytest.main import Session
+
+        from autograder.plugin import GraderPlugin
+
+        self.plugin = GraderPlugin(ctx)
+        with quiet_pytest_env():
+            self.config = _prepareconfig(pytest_args(files), [self.plugin])
+        self.session: Any = None
+        try:
+            self.config._do_configure()
+            self.session = Session.from_config(self.config)
+            self.config.hook.pytest_sessionstart(session=self.session)
+            self.config.hook.pytest_collection(session=self.session)
+        except BaseException:
+            self.close()
+            raise
+        self.items = list(self.session.items)
+        # collection errors: leave it to a plain pytest.main, which reports them
+        self.usable = not self.session.testsfailed and bool(self.items)
+
+    def run(self, ctx: GradingContext) -> int:
+        """Run every collected check against `ctx`'s submission; returns pytest's exit code."""
+        self.plugin.ctx = ctx
+        failed = self.session.testsfailed
+        for index, item in enumerate(self.items):
+            nextitem = self.items[index + 1] if index + 1 < len(self.items) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        return 1 if self.session.testsfailed > failed else 0
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.session is not None:
+                self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
+        with contextlib.suppress(Exception):
+            self.config._ensure_unconfigure()
+
+
+# One session per (check files, public or hidden) in this process: a batch's
+# grading processes each keep theirs for every submission they grade.
+_SESSIONS: dict[tuple[Any, ...], CheckSession] = {}
+
+
+def _session_key(files: list[Path], include_hidden: bool) -> tuple[Any, ...]:
+    stamps = []
+    for path in files:
+        stat = path.stat()
+        stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return (tuple(stamps), str(paths.CHECKS_DIR), include_hidden)
+
+
+def _run_in_session(files: list[Path], ctx: GradingContext, log: io.StringIO) -> int | None:
+    """Run in this process's session for these checks; None where one cannot be had."""
+    key = _session_key(files, ctx.include_hidden)
+    session = _SESSIONS.get(key)
+    if session is None:
+        try:
+            session = CheckSession(files, ctx)
+        except Exception:  # noqa: BLE001 - pytest.main will report what is wrong
+            return None
+        if not session.usable:
+            session.close()
+            return None
+        _SESSIONS[key] = session
+    try:
+        return session.run(ctx)
+    except Exception:
+        # an error of the grader's own (pytest.main would say INTERNAL_ERROR):
+        # this session's state is unknown now, so the next submission gets a new one
+        log.write(traceback.format_exc())
+        _drop(key)
+        return 3
+    except BaseException:
+        _drop(key)
+        raise
+
+
+def _drop(key: tuple[Any, ...]) -> None:
+    session = _SESSIONS.pop(key, None)
+    if session is not None:
+        session.close()
+
+
+def close_sessions() -> None:
+    """End every cached check session of this process (tests that edit checks use it)."""
+    while _SESSIONS:
+        _SESSIONS.popitem()[1].close()
+
+
 def run_checks(
     course: Course,
     assignment: Assignment,
@@ -99,25 +225,14 @@ def run_checks(
         include_hidden=include_hidden,
         timeout_s=assignment.timeout_s,
     )
-    args = [
-        *map(str, check_files(assignment.id, include_hidden)),
-        "-c", str(paths.CHECKS_DIR / "pytest.ini"),
-        "--rootdir", str(paths.CHECKS_DIR),
-        "--import-mode=importlib",
-        "-p", "no:cacheprovider",
-        "-p", "no:terminal",
-        "-p", "no:faulthandler",
-        "-p", "no:logging",
-        "-p", "no:stepwise",
-        "-p", "no:unraisableexception",
-        "-p", "no:threadexception",
-        "-s",
-        "-W", "ignore",
-    ]  # fmt: skip
+    files = check_files(assignment.id, include_hidden)
     log = io.StringIO()
     try:
-        with quiet_pytest_env(), contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            code = int(pytest.main(args, plugins=[GraderPlugin(ctx)]))
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            code = _run_in_session(files, ctx, log)
+            if code is None:
+                with quiet_pytest_env():
+                    code = int(pytest.main(pytest_args(files), plugins=[GraderPlugin(ctx)]))
     finally:
         submission.close()
     return ctx.results, code, log.getvalue()
