@@ -26,6 +26,90 @@ def eval_many(module: Any, name: str, calls: list[Any], index: int) -> list[Any]
     return outputs
 
 
+def eval_directions(
+    module: Any,
+    name: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    probes: list[Any],
+    h: float,
+    index: int | None,
+) -> list[Any]:
+    """Harness: `name` at args[wrt] + h*v and args[wrt] - h*v for each [wrt, [v, ...]] probe.
+
+    The shifted inputs are made here, from one copy of the arguments and the
+    directions, instead of shipping a whole argument list per call. Every call
+    gets fresh copies of all arguments (as if each had crossed the wire on its
+    own), so a forward that edits its inputs cannot change the next call.
+    Keeps output `index` of each result (None: the whole result).
+    """
+    import numpy as np
+
+    def fresh(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return value.copy()
+        if isinstance(value, list):
+            return [fresh(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(fresh(v) for v in value)
+        if isinstance(value, dict):
+            return {k: fresh(v) for k, v in value.items()}
+        return value
+
+    fn = getattr(module, name)
+    outputs = []
+    for wrt, directions in probes:
+        base = np.asarray(args[wrt], dtype=float).copy()
+        for direction in directions:
+            for sign in (1.0, -1.0):
+                call_args = fresh(list(args))
+                call_args[wrt] = base + sign * h * direction
+                result = fn(*call_args, **fresh(kwargs))
+                outputs.append(result[index] if index is not None else result)
+    return outputs
+
+
+def _student_outputs(
+    sub: Submission,
+    name: str,
+    args: Sequence[Any],
+    probes: Sequence[tuple[int, Sequence[np.ndarray]]],
+    kwargs: Mapping[str, Any],
+    output_index: int | None,
+    h: float,
+) -> list[list[Any]]:
+    """The forward's outputs at every shifted input of every probe, in one request.
+
+    One list per probe: [f(+h v1), f(-h v1), f(+h v2), ...].
+    """
+    request = [[int(wrt), list(directions)] for wrt, directions in probes]
+    expected = sum(2 * len(directions) for _, directions in probes)
+    outputs = sub.run(eval_directions, name, list(args), dict(kwargs), request, h, output_index)
+    if not isinstance(outputs, list) or len(outputs) != expected:
+        raise CheckFailure(f"{name}: the forward did not return one output per call")
+    split, start = [], 0
+    for _, directions in probes:
+        split.append(outputs[start : start + 2 * len(directions)])
+        start += 2 * len(directions)
+    return split
+
+
+def _central_differences(
+    name: str, outputs: Sequence[Any], dout: np.ndarray, h: float
+) -> np.ndarray:
+    values = []
+    for index in range(len(outputs) // 2):
+        plus = np.asarray(outputs[2 * index], dtype=float)
+        minus = np.asarray(outputs[2 * index + 1], dtype=float)
+        if plus.shape != np.shape(dout) or minus.shape != np.shape(dout):
+            raise CheckFailure(
+                f"{name}: the forward's output has shape {plus.shape}, expected {np.shape(dout)}",
+                kind="shape",
+            )
+        values.append(float(np.sum((plus - minus) * dout)) / (2 * h))
+    return np.array(values)
+
+
 def directional_derivatives_of_student(
     sub: Submission,
     name: str,
@@ -40,32 +124,15 @@ def directional_derivatives_of_student(
 ) -> np.ndarray:
     """Central differences of L = sum(f(args) * dout) along each direction v of args[wrt].
 
-    The forward runs in the worker (one batched request of 2 calls per
-    direction); the differences are computed here, so the worker only ever
-    returns its forward's outputs. sum(grad * v) must equal these numbers.
+    The forward runs in the worker (one request; the worker shifts the input
+    along each direction, 2 calls per direction); the differences are computed
+    here, so the worker only ever returns its forward's outputs.
+    sum(grad * v) must equal these numbers.
     """
-    kwargs = dict(kwargs or {})
-    base = np.asarray(args[wrt], dtype=float)
-    calls = []
-    for direction in directions:
-        for sign in (1.0, -1.0):
-            new_args = list(args)
-            new_args[wrt] = base + sign * h * direction
-            calls.append([new_args, kwargs])
-    outputs = sub.run(eval_many, name, calls, output_index)
-    if not isinstance(outputs, list) or len(outputs) != len(calls):
-        raise CheckFailure(f"{name}: the forward did not return one output per call")
-    values = []
-    for index in range(len(directions)):
-        plus = np.asarray(outputs[2 * index], dtype=float)
-        minus = np.asarray(outputs[2 * index + 1], dtype=float)
-        if plus.shape != np.shape(dout) or minus.shape != np.shape(dout):
-            raise CheckFailure(
-                f"{name}: the forward's output has shape {plus.shape}, expected {np.shape(dout)}",
-                kind="shape",
-            )
-        values.append(float(np.sum((plus - minus) * dout)) / (2 * h))
-    return np.array(values)
+    (outputs,) = _student_outputs(
+        sub, name, args, [(wrt, directions)], dict(kwargs or {}), output_index, h
+    )
+    return _central_differences(name, outputs, dout, h)
 
 
 def check_backward_numeric(
@@ -121,18 +188,31 @@ def check_backward_numeric(
             kind="type",
         )
     rng = np.random.default_rng(seed)
+    # Each gradient's shape and values are checked in order; the probes of the
+    # gradients before the first bad one (drawn in that same order) go to the
+    # worker in one request, and are judged in order: the first failure is the
+    # one a gradient-by-gradient check would report.
+    bases: list[tuple[int, int, np.ndarray]] = []
+    bad: CheckFailure | None = None
     for arg_index, grad_index in wrt.items():
         base = np.asarray(args[arg_index], dtype=float)
-        grad = parts[grad_index]
-        found = difference(grad, np.zeros_like(base), grads[grad_index], np.inf, np.inf)
+        found = difference(
+            parts[grad_index], np.zeros_like(base), grads[grad_index], np.inf, np.inf
+        )
         if found is not None:  # wrong shape, NaN, not numbers
             kind, problem = found
-            raise CheckFailure(f"{call}\n  {problem}", kind=kind)
-        probes = [rng.standard_normal(base.shape) for _ in range(directions)]
-        numeric = directional_derivatives_of_student(
-            sub, forward, args, arg_index, dout, probes, kwargs=kwargs, h=h
-        )
-        analytic = np.array([float(np.sum(np.asarray(grad, dtype=float) * v)) for v in probes])
+            bad = CheckFailure(f"{call}\n  {problem}", kind=kind)
+            break
+        bases.append((arg_index, grad_index, base))
+    probes = [
+        (arg_index, [rng.standard_normal(base.shape) for _ in range(directions)])
+        for arg_index, _, base in bases
+    ]
+    outputs = _student_outputs(sub, forward, args, probes, kwargs, 0, h) if probes else []
+    for (_, grad_index, _), (_, vs), shifted in zip(bases, probes, outputs, strict=True):
+        grad = parts[grad_index]
+        numeric = _central_differences(forward, shifted, dout, h)
+        analytic = np.array([float(np.sum(np.asarray(grad, dtype=float) * v)) for v in vs])
         scale = max(1.0, float(np.max(np.abs(numeric))))
         error = np.abs(analytic - numeric)
         if np.any(error > atol * scale + rtol * np.abs(numeric)) or not np.all(
@@ -145,3 +225,5 @@ def check_backward_numeric(
                 f"{analytic[worst]:.6g} but the central difference gives {numeric[worst]:.6g} "
                 "(your backward does not match your forward)"
             )
+    if bad is not None:
+        raise bad
