@@ -7,6 +7,8 @@ Prints, in one run:
 - seconds per submission of `dlcourse grade` for conv and for transformer over
   N copies of the reference (public and hidden checks), with --jobs 1 and
   --jobs 2, and the scaling ratio (s/submission at --jobs 1 over --jobs 2);
+- the CPU seconds per submission at --jobs 1 (grader and sandboxed workers;
+  less sensitive than wall time to other load on the machine);
 - the peak memory per worker of each run: the largest grading process and
   the largest sandboxed worker (VmHWM, sampled over the run's process tree);
 - the cost of one sandboxed worker (start, import the reference, close) and
@@ -52,6 +54,7 @@ class TreeWatch(threading.Thread):
         self.pid = pid
         self.peaks: dict[int, tuple[str, float]] = {}
         self.done = threading.Event()
+        self.cpu = 0.0
 
     def run(self) -> None:
         while not self.done.is_set():
@@ -73,7 +76,11 @@ class TreeWatch(threading.Thread):
 
 
 def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int, TreeWatch]:
-    """(wall seconds, peak RSS in MB of the run's main process, exit code, its tree's peaks)."""
+    """(wall seconds, peak RSS in MB of the run's main process, exit code, its tree's peaks).
+
+    The watch's `cpu` is the CPU seconds of the processes the run waited for
+    (all of them at --jobs 1; a process pool's are not among them).
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(
         command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -85,6 +92,7 @@ def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int, Tree
     _, status, usage = os.wait4(proc.pid, 0)
     watch.done.set()
     watch.join()
+    watch.cpu = usage.ru_utime + usage.ru_stime
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     if proc.returncode not in (0, 1):
@@ -133,9 +141,10 @@ def bench_grade(assignment: str, count: int, work: Path) -> dict[int, float]:
         )
         per[jobs] = seconds / count
         grader = max(watch.peak("grader"), main_peak if jobs == 1 else 0.0)
+        cpu = f", CPU {watch.cpu / count:.3f} s/submission" if jobs == 1 else ""
         print(
-            f"  --jobs {jobs}: {seconds:6.1f} s wall, {per[jobs]:.3f} s/submission, "
-            f"{per[jobs] * jobs:.3f} core-s/submission ({full_marks(out)})\n"
+            f"  --jobs {jobs}: {seconds:6.1f} s wall, {per[jobs]:.3f} s/submission{cpu} "
+            f"({full_marks(out)})\n"
             f"             peak memory per worker: grading process {grader:.0f} MB, "
             f"sandboxed worker {watch.peak('worker'):.0f} MB"
         )

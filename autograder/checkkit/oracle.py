@@ -62,6 +62,24 @@ class LazyCandidates(Mapping[str, tuple[str, Any]]):
     def __len__(self) -> int:
         return len(self._load())
 
+    def map(self, transform: Callable[[Any], Any]) -> LazyCandidates:
+        """The same candidates with `transform` applied to each value, still evaluated lazily.
+
+        For checks that compare a reshaped result (e.g. a tuple's parts as a
+        list): `oracle.candidates(...).map(parts)` instead of a dict built from
+        `.items()`, which would run every mutant even for a correct submission.
+        """
+
+        def then(thunk: Callable[[], Any]) -> Callable[[], Any]:
+            return lambda: transform(thunk())
+
+        mapped = LazyCandidates(
+            {name: (message, then(thunk)) for name, (message, thunk) in self._thunks.items()}
+        )
+        if self._values is not None:  # already evaluated (eager oracle): keep it so
+            len(mapped)
+        return mapped
+
 
 def _copy(value: Any) -> Any:
     """Deep-copy arrays so a reference that (wrongly) edits its inputs cannot leak state."""
