@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from autograder.failures_ko_checks import CHECK_PHRASES, CHECK_TEMPLATES
+
 # The kinds of failure (keys of autograder.results.FAILURE_KINDS), in Korean.
 KINDS_KO: dict[str, str] = {
     "import": "import 실패",
@@ -182,156 +184,12 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
         r"skipped: (?P<reason>.+)",
         "건너뜀: {reason}",
     ),
-    # Phrases that several assignments' own checks share.
-    (
-        r"the weights do not follow the expected distribution: their distribution function "
-        r"differs from the reference's by (?P<distance>\S+) \(at most (?P<bound>\S+) is "
-        r"expected by chance\)",
-        "가중치가 기대한 분포를 따르지 않습니다. 분포 함수가 참조 구현의 것과 {distance}만큼"
-        " 다릅니다 (우연으로는 많아야 {bound} 정도)",
-    ),
-    (
-        r"your weights: mean (?P<mean>\S+), std (?P<std>\S+), min (?P<low>\S+), max (?P<high>\S+)",
-        "작성한 코드의 가중치: 평균 {mean}, 표준편차 {std}, 최솟값 {low}, 최댓값 {high}",
-    ),
-    (
-        r"this assignment asks you to write attention yourself: your module uses (?P<what>.+), "
-        r"which is not allowed \(no F\.scaled_dot_product_attention, nn\.MultiheadAttention or "
-        r"nn\.Transformer\*; use matrix products, masked_fill and softmax\)",
-        "이 과제에서는 어텐션을 직접 작성해야 하는데, 모듈이 허용되지 않는 API를 씁니다: {what}"
-        " (F.scaled_dot_product_attention, nn.MultiheadAttention, nn.Transformer*는 쓸 수"
-        " 없습니다. 행렬 곱, masked_fill, softmax를 쓰세요)",
-    ),
-    (
-        r"(?P<have>\S+) of the entries are zero; expected about (?P<want>\S+) "
-        r"\(p = (?P<p>\S+), train = (?P<train>\w+)\)(?P<note>.*)",
-        "0인 항목의 비율 {have}, 기대한 비율은 약 {want} (p = {p}, train = {train}){note}",
-    ),
-    (
-        r"the surviving entries are x times (?P<scale>\S+) \(largest deviation (?P<spread>\S+)\); "
-        r"expected x times (?P<want>\S+) for every survivor(?P<note>.*)",
-        "살아남은 항목이 x의 {scale}배입니다 (가장 큰 편차 {spread})."
-        " 살아남은 모든 항목이 x의 {want}배여야 합니다{note}",
-    ),
-    (
-        r"dx differs from dout times the factor your forward applied \(0 or its scale\) in "
-        r"(?P<share>\S+) of the entries: the backward must use the same mask as the forward, "
-        r"scaled the same way",
-        "항목의 {share}에서 dx가 dout에 순방향 함수가 적용한 인수(0 또는 스케일)를 곱한 값과"
-        " 다릅니다. 역방향 함수는 순방향 함수와 같은 마스크를 같은 스케일로 써야 합니다",
-    ),
-    (
-        r"dx differs from dout in (?P<share>\S+) of the entries: in eval mode the backward "
-        r"pass is the identity",
-        "항목의 {share}에서 dx가 dout과 다릅니다. 평가 모드에서 역전파는 항등 함수입니다",
-    ),
-    (
-        r"argument (?P<index>\d+) was modified in place; compute new arrays instead of "
-        r"writing into your inputs",
-        "인자 {index}번이 제자리에서 바뀌었습니다. 입력에 쓰지 말고 새 배열을 만드세요",
-    ),
-    (
-        r"(?P<what>.+?) was modified in place(?:; work on copies)?",
-        "{what}: 제자리에서 바뀌었습니다. 복사본에서 작업하세요",
-    ),
-    (
-        r"(?P<what>.+?) contains? inf or nan",
-        "{what}: inf나 nan이 들어 있습니다",
-    ),
-    (
-        r"the (?:run|call) did not complete normally",
-        "실행이 정상적으로 끝나지 않았습니다",
-    ),
-    (
-        r"expected a float array, got (?P<type>\S+)",
-        "실수 배열이 나와야 하는데 {type} 값이 돌아왔습니다",
-    ),
-    (
-        r"wrong shape: expected (?P<want>\([^)]*\)), got (?P<got>\([^)]*\))",
-        "모양이 다릅니다. 기대한 모양 {want}, 돌아온 모양 {got}",
-    ),
-    (
-        rf"{_WHAT}: expected a dict, got (?P<type>\S+)",
-        "{what}: dict가 나와야 하는데 {type} 값이 돌아왔습니다",
-    ),
-    (
-        r"expected (?P<function>\w+) to return \((?P<names>[^)]*)\)",
-        "{function}: 돌려줘야 하는 값은 ({names})입니다",
-    ),
-    (
-        r"expected a tuple \((?P<names>[^)]*)\)",
-        "튜플 ({names})이 나와야 합니다",
-    ),
-    (
-        r"expected one number per step, got (?P<got>.+)",
-        "단계마다 숫자 하나가 나와야 하는데 돌아온 것: {got}",
-    ),
-    (
-        r"two calls with the same seed gave different outputs: draw the mask from "
-        r"np\.random\.default_rng\(seed\) only",
-        "같은 시드로 두 번 호출했는데 출력이 다릅니다. 마스크는 np.random.default_rng(seed)에서만 뽑으세요",
-    ),
-    (
-        r"seeds (?P<first>\d+) and (?P<second>\d+) gave the same output",
-        "시드 {first}, {second}에서 같은 출력이 나왔습니다",
-    ),
-    (
-        r"two calls with seed=None gave the same output: seed=None must draw a fresh mask "
-        r"each time",
-        "seed=None으로 두 번 호출했는데 출력이 같습니다. seed=None이면 매번 새 마스크를 뽑아야 합니다",
-    ),
-    (
-        r"step\(\) must return a bool, got (?P<got>.+)",
-        "step()은 bool을 돌려줘야 하는데 돌아온 것: {got}",
-    ),
-    (
-        r"best_step is still None after (?P<count>\d+) calls",
-        "{count}번 호출한 뒤에도 best_step이 None입니다",
-    ),
-    (
-        r"step modified a gradient array it was given \((?P<which>[^)]*)\): gradients belong "
-        r"to the caller; build new arrays \(g = g \+ \.\.\.\) instead of updating them in "
-        r"place \(g \+= \.\.\.\), and copy a gradient before keeping it as state that you "
-        r"later update in place",
-        "step이 받은 기울기 배열({which})을 바꿨습니다. 기울기는 호출한 쪽의 것입니다."
-        " 제자리에서 갱신하지 말고(g += ...) 새 배열을 만드세요(g = g + ...)."
-        " 기울기를 상태로 보관했다가 나중에 제자리에서 갱신한다면 먼저 복사하세요",
-    ),
-    (
-        r"(?P<which>params\[\d+\]) held by the caller never changed: update each parameter "
-        r"array in place \(p -= \.\.\., or p\[\.\.\.\] = \.\.\.\); p = p - \.\.\. only "
-        r"rebinds a local name",
-        "호출한 쪽이 가진 배열 {which}의 값이 바뀌지 않았습니다. 각 파라미터 배열을 제자리에서"
-        " 갱신하세요(p -= ... 또는 p[...] = ...). p = p - ...는 지역 이름만 다시 묶습니다",
-    ),
-    (
-        r"opt\.params no longer holds the caller's arrays \(keep self\.params as given\)",
-        "opt.params가 더는 호출한 쪽의 배열을 가리키지 않습니다 (self.params는 받은 그대로 두세요)",
-    ),
-    (
-        r"returned None: return the total norm before clipping",
-        "None을 돌려줬습니다. 클리핑하기 전의 전체 노름을 돌려주세요",
-    ),
-    (
-        r"the gradients' total norm exceeds max_norm, yet the caller's grads did not change: "
-        r"scale the given arrays in place \(g \*= \.\.\.\); new arrays never reach the caller",
-        "기울기들의 전체 노름이 max_norm보다 큰데 호출한 쪽의 grads가 바뀌지 않았습니다."
-        " 받은 배열을 제자리에서 스케일링하세요(g *= ...). 새 배열은 호출한 쪽에 닿지 않습니다",
-    ),
-    (
-        r"two forward passes of the same input in eval mode differ: dropout must be off in "
-        r"eval mode \(use nn\.Dropout modules, or pass training=self\.training\)",
-        "평가 모드에서 같은 입력으로 두 번 순전파한 결과가 다릅니다. 평가 모드에서는 드롭아웃이"
-        " 꺼져야 합니다 (nn.Dropout 모듈을 쓰거나 training=self.training을 넘기세요)",
-    ),
+    *CHECK_TEMPLATES,
 ]
 _COMPILED = [(re.compile(pattern), korean) for pattern, korean in LINE_TEMPLATES]
-# Phrases inside a value (`what`) that the kit adds in English.
+# Phrases inside a value (`what`) that the kit and the checks add in English.
 PHRASES = {
-    "lr at each step (index = position in the list of steps)": (
-        "단계마다의 lr (인덱스 = 단계 목록에서의 위치)"
-    ),
-    "fold table (1 = validation, 2 = train)": "폴드 표 (1 = 검증, 2 = 학습)",
+    **CHECK_PHRASES,
     " (the backward is checked on a correct forward)": (
         " (역방향 함수는 올바른 순방향 함수 위에서 검사합니다)"
     ),
@@ -350,6 +208,9 @@ KIND_TEMPLATE = "실패 유형: {kind}"
 class Mistake:
     title: str
     message: str
+
+
+MODES = {"train": "학습", "eval": "평가"}
 
 
 def _phrases(value: str) -> str:
@@ -372,7 +233,10 @@ def translate_line(line: str, mistakes: Mapping[str, Mistake] | None = None) -> 
     for pattern, korean in _COMPILED:
         found = pattern.fullmatch(text)
         if found:
-            values = {k: _phrases(v) for k, v in found.groupdict().items()}
+            values = {
+                k: MODES.get(v, v) if k == "mode" else _phrases(v or "")
+                for k, v in found.groupdict().items()
+            }
             return indent + korean.format(**values)
     found = _CALL_AFTER.fullmatch(text)
     if found:

@@ -284,6 +284,43 @@ def _messages() -> list[tuple[str, str]]:
         ("type", "f(x)\n  expected a tuple (out, cache), got array(2, 3) float64"),
         ("type", "f(x) after g(x)\n  expected a tuple of 2 gradients (dx, dw)"),
         ("wrong", "g: the forward's output has shape (2,), expected (3,)"),
+        # what the torch assignments' checks called
+        (
+            "wrong",
+            "TransformerBlock(8, 2, 0.0) in float64 (eval mode) with random weights loaded "
+            "by parameter name, forward on x of shape (2, 5, 8) with no mask, then "
+            "backward\n  out: values differ in 3 of 80 entries (shape (2, 5, 8))",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "MultiHeadSelfAttention(8, 2) in float64 (train mode) with random weights "
+            "loaded by parameter name, forward on x of shape (2, 5, 8) with a bool mask of "
+            "shape (5, 5), then backward",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "SmallCNN(10) in float64 with random weights loaded by parameter name, eval "
+            "mode, forward on x of shape (4, 1, 8, 8), then backward",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "train_epoch on a small conv + batch-norm network (given to you in eval mode), "
+            "batches of sizes [4, 4, 2], SGD(lr=0.1, momentum=0.9, weight_decay=0.0), "
+            "nn.CrossEntropyLoss(label_smoothing=0.1)\n  mean loss (batch losses weighted "
+            "by batch size): values differ in 1 of 1 entries (shape ())",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "evaluate on a small conv + batch-norm network given in train mode, batches of "
+            "sizes [4, 4, 2], nn.CrossEntropyLoss(label_smoothing=0.0)",
+        ),  # fmt: skip
+        ("wrong", "lr_schedule(step, warmup_steps=3, total_steps=10) for step = 0..9"),
+        (
+            "wrong",
+            "fit(model, train_loader, val_loader, epochs=3, lr=0.01, weight_decay=0.01, "
+            "patience=None) on a small conv + batch-norm network, 3 training batches per "
+            "epoch",
+        ),  # fmt: skip
         # phrases of the assignments' own checks
         (
             "wrong",
