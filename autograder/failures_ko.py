@@ -4,8 +4,9 @@ The kit (`autograder.checkkit.compare`, `.gradients`, `.patterns`) and the
 sandbox write a failing check's message from fixed English templates; each
 is listed here as a regular expression over one stripped line, next to its
 Korean template, and the named groups carry the values (counts, errors,
-indices, shapes) across. The call line and whatever a check wrote in its own
-words stay as they are. `autograder.feedback_ko` uses this for the results;
+indices, shapes) across; the phrases the check modules write themselves are
+in `autograder.failures_ko_checks`. The call line, and any line no template
+knows, stay as they are. `autograder.feedback_ko` uses this for the results;
 `tests/test_feedback_ko.py` fails when a template has no Korean.
 """
 
