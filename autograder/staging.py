@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from autograder.config import Assignment
+from autograder.submission_files import stage_folder_helpers, stage_zip_helpers
 
 MAX_MODULE_BYTES = 1 << 20
 SUSPICIOUS = {
@@ -149,6 +150,8 @@ def stage(student: str, path: Path, assignment: Assignment) -> StagedSubmission:
     wanted = set(assignment.modules)
     if path.is_file() and path.suffix == ".zip":
         _stage_zip(path, wanted, staged)
+        if staged.files:  # helper modules next to the module (autograder.submission_files)
+            stage_zip_helpers(path, staged, assignment.modules)
     elif path.is_dir():
         for name in sorted(wanted):
             file = path / name
@@ -172,6 +175,8 @@ def stage(student: str, path: Path, assignment: Assignment) -> StagedSubmission:
             files, problems = stage_notebook(notebook, assignment)
             staged.files.update(files)
             staged.problems += problems
+        if staged.files:
+            stage_folder_helpers(path, staged, assignment.modules)
         stamp = path / "timestamp.txt"
         if stamp.is_file() and not stamp.is_symlink():
             staged.timestamp = _parse_timestamp(stamp.read_text(errors="replace"))
