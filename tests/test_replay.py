@@ -160,3 +160,30 @@ def test_replaying_the_bundle_earns_nothing_when_graded():
     assert graded.status == "graded", graded.output
     earned = [f"{t.name}: {t.score}" for t in graded.tests if t.score > 0]
     assert graded.score == 0, f"replayed answers earn points: {earned}"
+
+
+def test_the_bundle_ships_only_the_public_mistakes_its_checks_name(monkeypatch):
+    """Are a private mistake's name, message and answers kept out of the recorded file?"""
+    import dataclasses
+
+    from autograder.checkkit import RecordingOracle
+
+    made: list[RecordingOracle] = []
+
+    class Recorder(RecordingOracle):
+        def __init__(self, assignment: str, *, module: str | None = None) -> None:
+            super().__init__(assignment, module=module)
+            private = self._mistakes["flipped_kernel"]
+            self._mistakes[private.name] = dataclasses.replace(private, public=False)
+            made.append(self)
+
+    monkeypatch.setattr("autograder.checkkit.RecordingOracle", Recorder)
+    target = Path(tempfile.mkdtemp(prefix="replay-private-")) / "public_oracle.bin"
+    record_public_answers(COURSE, "conv", target)
+    data = wire.loads(target.read_bytes())
+    shipped = {name for entries in data["mistakes"].values() for name, _ in entries}
+    assert made and "flipped_kernel" not in shipped
+    assert shipped, "the public mistakes are still named in the bundle"
+    message = made[0]._mistakes["flipped_kernel"].message
+    assert message.encode() not in target.read_bytes()
+    assert set(data["mistakes"]) <= made[0].asked_tasks

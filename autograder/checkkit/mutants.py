@@ -35,6 +35,9 @@ class Mistake:
     - replace: (old, new) exact replacements applied in order to the reference
       source; each `old` must occur in the source at least once.
     - module: the module stem it edits (default: the assignment id)
+    - public: whether `dlcourse check` in the student bundle may name it; a
+      private mistake is named only when grading (its name, message and the
+      mutant's answers stay out of the bundle)
     """
 
     name: str
@@ -42,6 +45,7 @@ class Mistake:
     message: str
     replace: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     module: str | None = None
+    public: bool = True
 
 
 class MistakeSpecError(ValueError):

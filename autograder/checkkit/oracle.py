@@ -240,19 +240,30 @@ class RecordingOracle(LiveOracle):
     def __init__(self, assignment: str, *, module: str | None = None) -> None:
         super().__init__(assignment, module=module)
         self.answers: dict[str, Any] = {}
+        self.asked_tasks: set[str] = set()
+
+    def mistakes(self, task: str) -> list[tuple[str, str]]:
+        """Only public mistakes are offered (and so recorded) for the bundle."""
+        self.asked_tasks.add(task)
+        return [(n, m) for n, m in super().mistakes(task) if self._mistakes[n].public]
 
     def run(
         self, fn: Callable[..., Any] | str, *args: Any, mistake: str | None = None, **kwargs: Any
     ) -> Any:
         value = super().run(fn, *args, mistake=mistake, **kwargs)
         _, key = answer_key(fn, args, kwargs, mistake)
-        if key not in self.answers:
+        if key not in self.answers and (mistake is None or self._mistakes[mistake].public):
             wire.dumps(value)  # fail loudly now if the answer cannot be stored
             self.answers[key] = _copy(value)
         return value
 
     def save(self, path: Path) -> None:
-        path.write_bytes(wire.dumps({"answers": self.answers, "mistakes": self.mistake_index}))
+        """The answers and the mistakes the public checks name: public ones of the tasks
+        they asked about (nothing about other tasks or private mistakes is shipped)."""
+        shipped = {
+            task: [[n, m] for n, m in self.mistakes(task)] for task in sorted(self.asked_tasks)
+        }
+        path.write_bytes(wire.dumps({"answers": self.answers, "mistakes": shipped}))
 
 
 class ReplayOracle(Oracle):
