@@ -284,6 +284,44 @@ def _messages() -> list[tuple[str, str]]:
         ("type", "f(x)\n  expected a tuple (out, cache), got array(2, 3) float64"),
         ("type", "f(x) after g(x)\n  expected a tuple of 2 gradients (dx, dw)"),
         ("wrong", "g: the forward's output has shape (2,), expected (3,)"),
+        # what the numpy assignments' checks called
+        (
+            "wrong",
+            "Adam(params, lr=0.01) with params of shapes [(2, 3), (3,)], then 5 calls of "
+            "step(grads), setting opt.lr to a new value before every step",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "SGD(params) with params of shapes [(2,)], then 4 calls of step(grads), each on "
+            "the gradient of a bowl at the current params",
+        ),  # fmt: skip
+        ("wrong", "warmup_cosine(step, base_lr=0.1, warmup_steps=2) for step in [0, 1, 5]"),
+        (
+            "wrong",
+            "6 x batchnorm_forward(x(5, 4), gamma, beta, bn_param) in train mode starting "
+            "from bn_param={'mode': 'train'}, then one call in eval mode",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "batchnorm_forward (a forward pass)\n  out: values differ in 1 of 2 entries "
+            "(shape (2,))",
+        ),  # fmt: skip
+        ("wrong", "lstm_step_forward (the forward passes)"),
+        (
+            "shape",
+            "conv_forward(x, w, b) with default arguments: expected out of shape "
+            "(2, 3, 3, 3), got (2, 3, 5, 5) (defaults are stride=1, pad=0, dilation=1)",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "linear_regression_fit(X, y) with the default l2\n  loss: expected 0.5, got "
+            "nan (logits up to 1e+04)",
+        ),  # fmt: skip
+        (
+            "wrong",
+            "f(x)\n  each row of weights must sum to 1\n  weights of blocked keys must be "
+            "exactly 0; the largest is 0.3 (give blocked scores -inf before the softmax)",
+        ),  # fmt: skip
         # what the torch assignments' checks called
         (
             "wrong",
