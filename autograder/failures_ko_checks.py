@@ -104,6 +104,19 @@ CHECK_TEMPLATES: list[tuple[str, str]] = [
         "막힌 키의 가중치는 정확히 0이어야 하는데 가장 큰 값이 {top}입니다"
         " (소프트맥스 전에 막힌 점수를 -inf로 두세요)",
     ),
+    (
+        r"SmallCNN\(\) trained with your fit on (?P<train>\d+) digit-like 8x8 images for "
+        r"(?P<epochs>\d+) epochs \(batch (?P<batch>\d+), lr=(?P<lr>\S+)\), then its "
+        r"predictions on (?P<test>\d+) new ones",
+        "직접 작성한 fit으로 숫자 같은 8x8 이미지 {train}개에서 {epochs}에폭 동안 학습한"
+        " SmallCNN() (배치 {batch}, lr={lr}), 그다음 처음 보는 이미지 {test}개에 대한 예측",
+    ),
+    (
+        r"test accuracy (?P<accuracy>\S+), expected at least (?P<least>\S+) \(chance is "
+        r"(?P<chance>\S+); the reference reaches (?P<reference>\S+)\)",
+        "테스트 정확도 {accuracy}, {least} 이상이어야 합니다"
+        " (우연 수준은 {chance}, 참조 구현은 {reference})",
+    ),
     # Phrases that several assignments' own checks share.
     (
         r"the weights do not follow the expected distribution: their distribution function "

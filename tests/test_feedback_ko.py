@@ -325,6 +325,12 @@ def _messages() -> list[tuple[str, str]]:
         # what the torch assignments' checks called
         (
             "wrong",
+            "SmallCNN() trained with your fit on 600 digit-like 8x8 images for 3 epochs "
+            "(batch 32, lr=0.01), then its predictions on 200 new ones\n  test accuracy "
+            "12.0%, expected at least 60% (chance is 10%; the reference reaches 95.5%)",
+        ),  # fmt: skip
+        (
+            "wrong",
             "TransformerBlock(8, 2, 0.0) in float64 (eval mode) with random weights loaded "
             "by parameter name, forward on x of shape (2, 5, 8) with no mask, then "
             "backward\n  out: values differ in 3 of 80 entries (shape (2, 5, 8))",
