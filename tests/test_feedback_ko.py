@@ -556,3 +556,28 @@ def test_grade_writes_english_unless_asked(flipped, tmp_path):
         failed = [t for t in data["tests"] if t["status"] == "failed"]
         assert failed
         assert all(bool(HANGUL.search(t["output"])) == (lang == "ko") for t in failed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ["regularization", "optim"])
+def test_every_failure_of_every_known_mistake_reads_in_korean(assignment):
+    """Is each line a known mistake's public failures print Korean (or the call itself)?
+
+    A check whose English changed without its Korean fails here, for two
+    assignments whose checks write many messages of their own.
+    """
+    from autograder.commands import self_check
+
+    call = re.compile(r"^\s*[\w.]+\(.*\)$")
+    untranslated = set()
+    for mistake in _mistakes(assignment):
+        result = self_check(assignment, path=mutant_folder(assignment, mistake), lang="ko").result
+        for test in result.tests:
+            if test.status == "passed":
+                continue
+            assert test.output.startswith("실패 유형: "), test.output
+            for line in test.output.split("\n")[1:]:
+                if line.strip() and not call.match(line) and not line.startswith("    "):
+                    if not HANGUL.search(line):
+                        untranslated.add(line.strip())
+    assert not untranslated, "\n".join(sorted(untranslated))
