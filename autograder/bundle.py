@@ -4,8 +4,8 @@ It holds the assignments (stubs, READMEs, notebooks), the grading engine with
 the PUBLIC checks and the reference's recorded answers to them, the course
 configuration and the quizzes without their answer keys. It holds no solution
 code, no hidden check and no known-mistake spec (nor their Korean texts,
-`ko_hidden.toml`; `ko_public.toml` ships); `build_bundle` verifies that and
-says so.
+`ko_hidden.toml` and `failures_ko_hidden.py`; `ko_public.toml` ships);
+`build_bundle` verifies that and says so.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from autograder import paths
 from autograder.config import Course
 from autograder.release import plan_assignment, solution_lines, write_plan
 
-PRIVATE_NAMES = ("test_hidden*.py", "mistakes.py", "ko_hidden.toml")
+PRIVATE_NAMES = ("test_hidden*.py", "mistakes.py", "ko_hidden.toml", "failures_ko_hidden.py")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", *PRIVATE_NAMES)
 
 STUDENT_README = """# {name}: student bundle

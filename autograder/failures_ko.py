@@ -18,6 +18,11 @@ from dataclasses import dataclass
 
 from autograder.failures_ko_checks import CHECK_PHRASES, CHECK_TEMPLATES
 
+try:  # private, like the hidden checks: absent from the student bundle
+    from autograder.failures_ko_hidden import HIDDEN_PHRASES, HIDDEN_TEMPLATES
+except ModuleNotFoundError:
+    HIDDEN_TEMPLATES, HIDDEN_PHRASES = [], {}
+
 # The kinds of failure (keys of autograder.results.FAILURE_KINDS), in Korean.
 KINDS_KO: dict[str, str] = {
     "import": "import 실패",
@@ -186,11 +191,13 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
         "건너뜀: {reason}",
     ),
     *CHECK_TEMPLATES,
+    *HIDDEN_TEMPLATES,
 ]
 _COMPILED = [(re.compile(pattern), korean) for pattern, korean in LINE_TEMPLATES]
 # Phrases inside a value (`what`) that the kit and the checks add in English.
 PHRASES = {
     **CHECK_PHRASES,
+    **HIDDEN_PHRASES,
     " (the backward is checked on a correct forward)": (
         " (역방향 함수는 올바른 순방향 함수 위에서 검사합니다)"
     ),

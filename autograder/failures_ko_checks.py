@@ -68,41 +68,12 @@ CHECK_TEMPLATES: list[tuple[str, str]] = [
         "step = {steps}에 대해 {call}",
     ),
     (
-        r"(?P<count>\d+) x batchnorm_forward\(x(?P<shape>\([^)]*\)), gamma, beta, bn_param\) in "
-        r"train mode starting from bn_param=\{'mode': 'train'\}, then one call in eval mode",
-        "batchnorm_forward(x{shape}, gamma, beta, bn_param) 호출 {count}번"
-        "(학습 모드, bn_param={{'mode': 'train'}}에서 시작), 그다음 평가 모드로 한 번 호출",
-    ),
-    (r"(?P<name>\w+) \(a forward pass\)", "{name} (순전파 한 번)"),
-    (r"(?P<name>\w+) \(the forward passes\)", "{name} (순방향 함수 호출들)"),
-    (
-        r"conv_forward\(x, w, b\) with default arguments",
-        "기본 인자로 호출한 conv_forward(x, w, b)",
-    ),
-    (
-        r"conv_forward\(x, w, b\) with default arguments: expected out of shape "
-        r"(?P<want>\([^)]*\)), got (?P<got>\([^)]*\)) \(defaults are stride=1, pad=0, "
-        r"dilation=1\)",
-        "기본 인자로 호출한 conv_forward(x, w, b): 기대한 out의 모양 {want}, 돌아온 모양 {got}"
-        " (기본값은 stride=1, pad=0, dilation=1)",
-    ),
-    (
         r"linear_regression_fit\(X, y\) with the default l2",
         "기본 l2로 호출한 linear_regression_fit(X, y)",
     ),
     (
         r"loss: expected (?P<want>\S+), got (?P<got>\S+) \(logits up to (?P<top>\S+)\)",
         "loss: 기댓값 {want}, 돌아온 값 {got} (로짓의 크기는 최대 {top})",
-    ),
-    (
-        r"each row of weights must sum to 1",
-        "weights의 각 행의 합은 1이어야 합니다",
-    ),
-    (
-        r"weights of blocked keys must be exactly 0; the largest is (?P<top>\S+) "
-        r"\(give blocked scores -inf before the softmax\)",
-        "막힌 키의 가중치는 정확히 0이어야 하는데 가장 큰 값이 {top}입니다"
-        " (소프트맥스 전에 막힌 점수를 -inf로 두세요)",
     ),
     (
         r"SmallCNN\(\) trained with your fit on (?P<train>\d+) digit-like 8x8 images for "
@@ -266,7 +237,6 @@ CHECK_PHRASES: dict[str, str] = {
     ", each on the gradient of a bowl at the current params": (
         ", 매번 현재 params에서 구한 그릇 모양 함수의 기울기로"
     ),
-    ", setting opt.lr to a new value before every step": ", 단계마다 그 전에 opt.lr을 새 값으로 바꿈",
     "mean loss (batch losses weighted by batch size)": "평균 손실 (배치 크기로 가중한 배치 손실)",
     "weights after each optimizer step (one row per step)": (
         "옵티마이저 단계마다의 가중치 (단계마다 한 행)"

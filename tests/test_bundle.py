@@ -102,7 +102,7 @@ def test_mistakes_are_named_in_the_bundle(bundle):
 def test_korean_feedback_ships_without_hidden_texts(bundle):
     """Does the bundle explain failures in Korean, with the public Korean texts only?"""
     out, _ = bundle
-    assert not list(out.rglob("ko_hidden.toml"))
+    assert not list(out.rglob("ko_hidden.toml")) and not list(out.rglob("failures_ko_hidden.py"))
     for assignment in ASSIGNMENTS:
         if (ROOT / "autograder" / "checks" / assignment / "test_public.py").is_file():
             assert (out / "autograder" / "checks" / assignment / "ko_public.toml").is_file()
