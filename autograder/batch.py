@@ -36,7 +36,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -356,6 +356,7 @@ class BatchReport:
     reused: int
     seconds: float
     isolation: str = ""  # how the workers were isolated on the machine that ran the batch
+    problems: list[str] = field(default_factory=list)  # what went wrong outside any grade
 
 
 def _reusable(
@@ -470,6 +471,7 @@ def grade_batch(
     )
     by_student = {entry.staged.student: entry for entry in entries}
     done: list[SubmissionResult] = []
+    problems: list[str] = []
 
     def finish(result: SubmissionResult) -> None:
         """Annotate, write and record one result; a failure here is that student's error."""
@@ -489,11 +491,16 @@ def grade_batch(
             )
             with contextlib.suppress(Exception):
                 write_results(out_dir, result)
-        if entry is None:
-            book.record(result)
-        else:
-            staged = entry.staged
-            book.record(result, files=staged.files, problems=staged.problems, source=staged.source)
+        try:
+            if entry is None:
+                book.record(result)
+            else:
+                staged = entry.staged
+                book.record(
+                    result, files=staged.files, problems=staged.problems, source=staged.source
+                )
+        except Exception as exc:  # noqa: BLE001 - results.json and grades.csv still hold it
+            problems.append(f"{result.student}: the gradebook refused the grade: {_describe(exc)}")
         done.append(result)
         if progress:
             progress(result)
@@ -538,4 +545,5 @@ def grade_batch(
         reused=reused,
         seconds=time.perf_counter() - started,
         isolation=describe(),
+        problems=problems,
     )

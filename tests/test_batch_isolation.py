@@ -310,3 +310,26 @@ def test_cli_takes_the_collections_submission_times(tmp_path):
     assert data["extra_data"]["late_days"] == 3
     row = next(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
     assert row["student"] == "'=evil" and row["late_days"] == "3"
+
+
+def test_a_gradebook_that_refuses_a_grade_stops_nothing(tmp_path, monkeypatch):
+    """Does a failing gradebook write cost only that row, with results and grades.csv kept?"""
+    from autograder.batch import grade_batch
+    from autograder.gradebook import Gradebook
+
+    for name in ("ada", "bo"):
+        (tmp_path / "subs" / name).mkdir(parents=True)
+        (tmp_path / "subs" / name / "conv.py").write_bytes(REFERENCE)
+    original = Gradebook.record
+
+    def record(self, result, **kwargs):
+        if result.student == "ada":
+            raise RuntimeError("database is locked")
+        return original(self, result, **kwargs)
+
+    monkeypatch.setattr(Gradebook, "record", record)
+    report = grade_batch("conv", [tmp_path / "subs"], tmp_path / "out", jobs=1, root=ROOT)
+    assert [r.score for r in report.results] == [117, 117]
+    assert report.problems == ["ada: the gradebook refused the grade: database is locked"]
+    assert (tmp_path / "out" / "ada" / "results.json").is_file()
+    assert len((tmp_path / "out" / "grades.csv").read_text().splitlines()) == 3
