@@ -12,7 +12,9 @@ Checks only see the `Oracle` interface (the `oracle` fixture): `call`,
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
@@ -116,6 +118,25 @@ def answer_key(fn: Callable[..., Any] | str, args: Sequence[Any], kwargs: Mappin
     return name, wire.canonical_key(["run", name, mistake, list(args), dict(kwargs)])
 
 
+def shared_key(
+    fn: Callable[..., Any] | str, args: Sequence[Any], kwargs: Mapping[str, Any],
+    mistake: str | None,
+) -> str:  # fmt: skip
+    """The key under which a live answer is shared in this process: a digest of the call.
+
+    A pickle of the exact arguments costs a fraction of the wire's canonical
+    encoding (`answer_key`, which recording and replay need). Equal pickles
+    are equal calls; equal calls that pickle differently (an int here, a numpy
+    integer there) only miss the shared answer and compute it again.
+    """
+    name = fn if isinstance(fn, str) else fn.__name__
+    try:
+        body = pickle.dumps((name, mistake, list(args), sorted(kwargs.items())), protocol=5)
+    except Exception:  # noqa: BLE001 - something pickle cannot write: the canonical key
+        return answer_key(fn, args, kwargs, mistake)[1]
+    return "p" + hashlib.sha256(body).hexdigest()
+
+
 class Oracle:
     """What every oracle offers checks; subclasses say where answers come from."""
 
@@ -196,6 +217,7 @@ class LiveOracle(Oracle):
     def __init__(self, assignment: str, *, module: str | None = None) -> None:
         super().__init__(assignment, module=module)
         self._mistakes = self._load_mistakes()
+        self._modules: dict[str | None, Any] = {}  # the reference and mutants, once found
         for m in self._mistakes.values():
             self.mistake_index.setdefault(m.task, []).append([m.name, m.message])
 
@@ -210,23 +232,26 @@ class LiveOracle(Oracle):
         from autograder.checkkit.mutants import load_mutant
         from autograder.paths import load_reference
 
-        if mistake is None:
-            return load_reference(self.assignment, self.module)
-        return load_mutant(self.assignment, self._mistakes[mistake])
+        if mistake not in self._modules:
+            if mistake is None:
+                found = load_reference(self.assignment, self.module)
+            else:
+                found = load_mutant(self.assignment, self._mistakes[mistake])
+            self._modules[mistake] = found
+        return self._modules[mistake]
 
     def run(
         self, fn: Callable[..., Any] | str, *args: Any, mistake: str | None = None, **kwargs: Any
     ) -> Any:
-        _, key = answer_key(fn, args, kwargs, mistake)
-        shared_key = (self.assignment, key)
-        if shared_key in _SHARED_ANSWERS:
-            return _copy(_SHARED_ANSWERS[shared_key])
+        key = (self.assignment, shared_key(fn, args, kwargs, mistake))
+        if key in _SHARED_ANSWERS:
+            return _copy(_SHARED_ANSWERS[key])
         module = self._module(mistake)
         if isinstance(fn, str):
             value = getattr(module, fn)(*_copy(args), **_copy(kwargs))
         else:
             value = fn(module, *_copy(args), **_copy(kwargs))
-        _SHARED_ANSWERS[shared_key] = _copy(value)
+        _SHARED_ANSWERS[key] = _copy(value)
         if len(_SHARED_ANSWERS) > _SHARED_LIMIT:
             _SHARED_ANSWERS.popitem(last=False)
         return value
