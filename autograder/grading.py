@@ -72,7 +72,7 @@ class Grading:
 def note_integrity(job: Grading) -> None:
     """Things in the source an instructor may want to look at, and what the static scan of
     forbidden APIs found (the checks that scan charge for it; the note says why)."""
-    from autograder import scan
+    from autograder.checkkit import scan
 
     notes = integrity_notes(job.staged, job.assignment)
     notes += scan.integrity_notes(job.staged.files, job.assignment.id)

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from graderkit import ROOT, grade_folder
 
+from autograder.checkkit.scan import FORBIDDEN_APIS, scan_source
 from autograder.sandbox.isolation import bwrap_path, package_paths
-from autograder.scan import FORBIDDEN_APIS, scan_source
 
 GUARD_REMOVED = """
 

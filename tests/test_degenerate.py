@@ -182,7 +182,7 @@ def _snapshot(values):
 def _attributes(obj):
     return {{
         k: v
-        for k, v in vars(obj).items()
+        for k, v in _table(obj).items()
         if not k.startswith("_") and isinstance(v, (int, float)) and not isinstance(v, bool)
     }}
 
@@ -197,14 +197,14 @@ def _wrap(fn, method=False):
             inputs = list(plain) + list(kwargs.values())
             before = _snapshot(inputs)
             owner = args[0] if method else None
-            state = _snapshot(vars(owner)) if owner is not None else None
+            state = _snapshot(_table(owner)) if owner is not None else None
             numbers = _attributes(owner) if owner is not None else {{}}
             result = fn(*args, **kwargs)
             if before is not None:
                 _fake_in_place(before, inputs, args)
             if owner is not None:
                 if state is not None:
-                    _fake_in_place(state, vars(owner), args)
+                    _fake_in_place(state, _table(owner), args)
                 for key, value in _attributes(owner).items():
                     if numbers.get(key) != value:
                         setattr(owner, key, numbers.get(key, value) if _MODE == "echo"
@@ -224,9 +224,29 @@ for _name, _obj in list(globals().items()):
     if _inspect.isfunction(_obj):
         globals()[_name] = _wrap(_obj)
     elif _inspect.isclass(_obj):
-        for _attr, _member in list(vars(_obj).items()):
+        for _attr, _member in _methods(_obj):
             if _inspect.isfunction(_member) and (_attr == "forward" or not _attr.startswith("_")):
                 setattr(_obj, _attr, _wrap(_member, method=True))
+"""
+
+# How the wrapper reads an object's attributes. The transformer's source is
+# scanned for attribute tables read by name (`vars`), so there the wrapper fakes
+# only what forward returns (its modules keep no numbers of their own).
+NUMPY_TABLES = """
+def _table(obj):
+    return vars(obj)
+
+
+def _methods(cls):
+    return list(vars(cls).items())
+"""
+TORCH_TABLES = """
+def _table(obj):
+    return {{}}
+
+
+def _methods(cls):
+    return [("forward", cls.forward)]
 """
 
 # classical: iterative fits that never iterate (the starting point is returned)
@@ -266,7 +286,8 @@ def degenerate_folder(assignment: str, mode: str, extra: str = "") -> Path:
     folder = Path(tempfile.mkdtemp(prefix=f"degenerate-{assignment}-{mode}-")) / "student"
     folder.mkdir()
     source = (ROOT / "solutions" / assignment / f"{assignment}.py").read_text(encoding="utf-8")
-    wrapper = WRAPPER.format(mode=mode) if mode != "extra" else ""
+    tables = TORCH_TABLES if assignment in TORCH else NUMPY_TABLES
+    wrapper = (tables + WRAPPER).format(mode=mode) if mode != "extra" else ""
     (folder / f"{assignment}.py").write_text(source + extra + wrapper, encoding="utf-8")
     return folder
 

@@ -14,7 +14,8 @@ process (or, in the student bundle, replays its recorded answers).
 - `oracle`: `Oracle` and its live / recording / replay forms;
 - `gradients`: numerical derivatives of the student's own forward;
 - `patterns`: `check_forward`, `check_backward`;
-- `mutants`: `Mistake`, known mistakes as edits of the reference.
+- `mutants`: `Mistake`, known mistakes as edits of the reference;
+- `scan_files`: the static scan of submitted source for forbidden APIs (`autograder.checkkit.scan`).
 """
 
 from autograder.checkkit.compare import CheckFailure, compare, compare_all
@@ -33,6 +34,7 @@ from autograder.checkkit.oracle import (
     ReplayOracle,
 )
 from autograder.checkkit.patterns import check_backward, check_forward
+from autograder.checkkit.scan import scan_files
 from autograder.sandbox.submission import Handle, Submission, describe_call, describe_value
 
 __all__ = [
@@ -55,4 +57,5 @@ __all__ = [
     "describe_value",
     "directional_derivatives_of_student",
     "eval_many",
+    "scan_files",
 ]

@@ -15,7 +15,7 @@ The grader additionally reads the submitted source for these names.
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare, compare_all
+from autograder.checkkit import CheckFailure, compare, compare_all, scan_files
 
 REFUSAL = (
     "this assignment asks you to write attention yourself: your module uses {what}, which is "
@@ -182,12 +182,10 @@ def run_layer(module, cls, init_args, state, x, mask, dout, eval_mode=True, repe
 def refuse_forbidden_source(sub):
     """Fail the check when the submitted source could reach a forbidden API.
 
-    The static scan (`autograder.scan`) reads every .py file of the submission
+    The static scan (`autograder.checkkit.scan`) reads every .py file of the submission
     in the grader, where the student's code cannot switch it off: forbidden
     names, torch._C / torch.ops, and lookups or imports by a computed name.
     """
-    from autograder.scan import scan_files
-
     files = {}
     for path in sorted(sub.spec.folder.glob("*.py")):
         try:

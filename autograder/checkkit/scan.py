@@ -50,6 +50,8 @@ DYNAMIC_CALLS = {
     "exec": "code built at run time (exec)",
     "compile": "code built at run time (compile)",
     "attrgetter": "an attribute looked up by a computed name (operator.attrgetter)",
+    "getmembers": "an attribute table read directly (inspect.getmembers)",
+    "getattr_static": "an attribute looked up by a computed name (inspect.getattr_static)",
 }
 DUNDER_ATTRIBUTES = {"__dict__", "__getattribute__", "__builtins__", "__globals__"}
 
@@ -107,6 +109,15 @@ def _resolve(dotted: str, aliases: Mapping[str, str]) -> str:
     return f"{base}.{rest}" if rest else base
 
 
+def _called_with_literal(node: ast.AST, parents: Mapping[int, ast.AST]) -> bool:
+    """`getattr(obj, "name")`: a call of `node` whose name argument is a plain string."""
+    call = parents.get(id(node))
+    if not isinstance(call, ast.Call) or call.func is not node:
+        return False
+    name = call.args[1] if len(call.args) > 1 else None
+    return isinstance(name, ast.Constant) and isinstance(name.value, str)
+
+
 def _is_raw(path: str) -> bool:
     return any(path == raw or path.startswith(raw + ".") for raw in RAW_LAYERS)
 
@@ -119,6 +130,7 @@ def scan_source(text: str, forbidden: Iterable[str], *, file: str = "<source>") 
     except SyntaxError as exc:
         return [Finding(file, exc.lineno or 0, "the file does not parse, so it cannot be checked")]
     docstrings = _docstrings(tree)
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     aliases = _aliases(tree)
     findings: list[Finding] = []
 
@@ -129,6 +141,8 @@ def scan_source(text: str, forbidden: Iterable[str], *, file: str = "<source>") 
         if isinstance(node, ast.Attribute):
             if node.attr in banned:
                 add(node, f"uses {node.attr}")
+            elif node.attr in DYNAMIC_CALLS and not _called_with_literal(node, parents):
+                add(node, DYNAMIC_CALLS[node.attr])
             elif node.attr in DUNDER_ATTRIBUTES:
                 add(node, f"reads {node.attr} (an attribute table, looked up by name)")
             chain, inner = _dotted(node), _dotted(node.value)
@@ -141,6 +155,8 @@ def scan_source(text: str, forbidden: Iterable[str], *, file: str = "<source>") 
         elif isinstance(node, ast.Name):
             if node.id in banned:
                 add(node, f"uses {node.id}")
+            elif node.id in DYNAMIC_CALLS and not _called_with_literal(node, parents):
+                add(node, DYNAMIC_CALLS[node.id])
             elif aliases.get(node.id) and _is_raw(aliases[node.id]):
                 add(node, f"uses {aliases[node.id]} (torch's raw dispatch layer)")
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
