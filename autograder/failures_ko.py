@@ -147,6 +147,14 @@ LINE_TEMPLATES: list[tuple[str, str]] = [
         "작성한 코드가 출력한 내용:",
     ),
     (
+        r"\(what your code printed is kept for your instructor\)",
+        "(작성한 코드가 출력한 내용은 강사에게만 전달됩니다)",
+    ),
+    (
+        r"a hidden check failed \(its details stay with the instructor\)",
+        "숨은 검사가 실패했습니다 (자세한 내용은 강사에게만 전달됩니다)",
+    ),
+    (
         r"your submission could not be imported: (?P<error>.+)",
         "제출물을 import하지 못했습니다: {error}",
     ),

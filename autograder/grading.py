@@ -21,7 +21,7 @@ from typing import Any
 
 from autograder.config import Assignment, Course, load_course
 from autograder.feedback import staging_problem, summary_text
-from autograder.results import SubmissionResult
+from autograder.results import SubmissionResult, redact_hidden_feedback
 from autograder.runner import ORACLE_FILE, run_checks
 from autograder.sandbox.host import describe
 from autograder.staging import (
@@ -102,6 +102,11 @@ def apply_late_policy(job: Grading) -> None:
     job.result.penalty = job.course.late_policy.penalty(job.result.late_days)
 
 
+def keep_hidden_prints_private(job: Grading) -> None:
+    """Hidden checks' feedback without the student's prints (they may hold hidden inputs)."""
+    redact_hidden_feedback(job.result)
+
+
 def write_summary(job: Grading) -> None:
     job.result.execution_time = time.perf_counter() - job.started
     job.result.output = job.result.output or summary_text(job.result, job.staged.problems)
@@ -111,6 +116,7 @@ STEPS: tuple[Callable[[Grading], None], ...] = (
     note_integrity,  # reads the source only, so it holds even when nothing imports
     run_the_checks,  # the student's code runs here (in its worker); fills in the tests
     apply_late_policy,  # after the checks: the penalty scales the points they earned
+    keep_hidden_prints_private,  # before the summary: it may quote the checks' feedback
     write_summary,  # last: it quotes the final score, the penalty and the time taken
 )
 

@@ -64,6 +64,7 @@ class CheckResult:
     diagnosis: str = ""
     nodeid: str = ""
     kind: str = ""  # a key of FAILURE_KINDS for a failed check, "" for a passed one
+    instructor_output: str = ""  # what only the instructor sees (a hidden check's prints)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -83,6 +84,10 @@ class CheckResult:
             "nodeid": self.nodeid,
             "kind": self.kind,
         }
+        if self.instructor_output:
+            data["extra_data"]["instructor_output"] = clip_text(
+                self.instructor_output, MAX_CHECK_OUTPUT
+            )
         return data
 
     @classmethod
@@ -99,6 +104,7 @@ class CheckResult:
             diagnosis=str(extra.get("diagnosis", "")),
             nodeid=str(extra.get("nodeid", "")),
             kind=str(extra.get("kind", "")),
+            instructor_output=str(extra.get("instructor_output", "")),
         )
 
 
@@ -242,6 +248,39 @@ def csv_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+# What a hidden check's feedback may not show the student: what their code
+# printed while the hidden inputs were in its hands (it may print them), and
+# pytest's own words about a check's source line.
+_PRIVATE_MARKERS = ("\n  your code printed:", "\n  last output:")
+HIDDEN_ASSERT_NOTE = "a hidden check failed (its details stay with the instructor)"
+
+
+def redact_hidden_feedback(result: SubmissionResult) -> None:
+    """Move the student's prints out of hidden checks' feedback into the instructor's copy.
+
+    A failed hidden check keeps what failed, the call's shapes and the named
+    mistake; what the code printed (or the last output of a crashed worker)
+    goes to `instructor_output`, and a bare assertion's text (a check's source
+    line, the values it compared) is replaced by a plain sentence.
+    """
+    for test in result.tests:
+        if test.visibility == GRADESCOPE_VISIBILITY["public"] or not test.output:
+            continue
+        text = test.output
+        cut = min((text.find(m) for m in _PRIVATE_MARKERS if m in text), default=-1)
+        if cut >= 0:
+            private = text[cut:].strip()
+            test.instructor_output = "\n".join(filter(None, [test.instructor_output, private]))
+            text = text[:cut] + "\n  (what your code printed is kept for your instructor)"
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            stripped = line.strip()
+            if stripped.startswith(("assert ", "AssertionError", "where ", "+  where", "E ")):
+                test.instructor_output = "\n".join(filter(None, [test.instructor_output, line]))
+                lines[index] = line[: len(line) - len(line.lstrip())] + HIDDEN_ASSERT_NOTE
+        test.output = "\n".join(lines)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

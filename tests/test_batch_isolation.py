@@ -333,3 +333,36 @@ def test_a_gradebook_that_refuses_a_grade_stops_nothing(tmp_path, monkeypatch):
     assert report.problems == ["ada: the gradebook refused the grade: database is locked"]
     assert (tmp_path / "out" / "ada" / "results.json").is_file()
     assert len((tmp_path / "out" / "grades.csv").read_text().splitlines()) == 3
+
+
+def test_hidden_feedback_keeps_prints_and_assert_lines_for_the_instructor():
+    """Does a failed hidden check say what failed, without the prints or an assert's source?"""
+    from autograder.results import HIDDEN_ASSERT_NOTE, redact_hidden_feedback
+
+    shown = "conv_forward(array(2, 3) float64)\n  your code printed:\n    0.123456"
+    result = SubmissionResult(
+        assignment="conv",
+        student="ada",
+        tests=[
+            CheckResult("h", 0, 1, "failed", output=shown, visibility="after_published"),
+            CheckResult("p", 0, 1, "failed", output=shown, visibility="visible"),
+            CheckResult(
+                "a",
+                0,
+                1,
+                "failed",
+                output="conv_forward(...)\n  assert np.allclose(secret_x @ w, out)",
+                visibility="after_published",
+                diagnosis="unflipped kernel",
+            ),
+        ],
+    )
+    redact_hidden_feedback(result)
+    hidden, public, asserted = result.tests
+    assert "0.123456" not in hidden.output and "0.123456" in hidden.instructor_output
+    assert hidden.output.startswith("conv_forward(array(2, 3) float64)")
+    assert public.output == shown
+    assert "secret_x" not in asserted.output and HIDDEN_ASSERT_NOTE in asserted.output
+    assert asserted.diagnosis == "unflipped kernel"
+    back = CheckResult.from_json(hidden.to_json())
+    assert back.instructor_output == hidden.instructor_output

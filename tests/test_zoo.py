@@ -66,6 +66,16 @@ DISK_FILLING = REFERENCE.replace(
     1,
 )
 
+# ... and one that prints what it is given (hidden inputs included) before failing.
+PRINTING = REFERENCE.replace(
+    b"def conv_forward(",
+    b"def conv_forward(x, *args, **kwargs):\n"
+    b"    print('LEAK', float(x.ravel()[0]))\n"
+    b"    raise ValueError('wrong on purpose')\n\n\n"
+    b"def _unused_conv_forward(",
+    1,
+)
+
 
 def _deep(folder: Path, depth: int) -> None:
     """A folder `depth` levels deep, made one level at a time (paths grow past PATH_MAX)."""
@@ -203,6 +213,8 @@ def build_zoo(top: Path) -> tuple[Path, dict[str, str], dict[str, str]]:
     bad["pat"] = "ValueError"
     folder("dan", DISK_FILLING)
     bad["dan"] = "RuntimeError"
+    folder("hugo", PRINTING)
+    bad["hugo"] = "wrong on purpose"
     return subs, honest, bad
 
 
@@ -248,7 +260,12 @@ def test_the_zoo_batch_records_everyone_and_touches_nothing_else(tmp_path, zoo):
         )
     for student, words in bad.items():
         result = by[student]
-        if student in {"ozzy", "pat", "dan"}:  # only conv_forward is hostile: its checks fail
+        if student in {
+            "ozzy",
+            "pat",
+            "dan",
+            "hugo",
+        }:  # only conv_forward is hostile: its checks fail
             assert result.raw_score < result.max_score, student
         else:
             assert result.score == 0, student
@@ -276,6 +293,12 @@ def test_the_zoo_batch_records_everyone_and_touches_nothing_else(tmp_path, zoo):
     # Unreadable replies and floods cost those checks, and are cut to size.
     assert "over the limit" in json.dumps(by["ozzy"].to_json())
     assert len((out / "pat" / "results.json").read_bytes()) < 200_000
+    # What a student printed during hidden checks stays in the instructor's copy.
+    hidden = [t for t in by["hugo"].tests if t.visibility != "visible" and t.status == "failed"]
+    public = [t for t in by["hugo"].tests if t.visibility == "visible" and t.status == "failed"]
+    assert hidden and public
+    assert all("LEAK" not in t.output and "LEAK" in t.instructor_output for t in hidden)
+    assert any("LEAK" in t.output for t in public)
     # The submission is read-only, and the worker's /tmp a small private tmpfs.
     if bwrap_path():
         said = json.dumps(by["dan"].to_json())
