@@ -7,8 +7,9 @@ Prints, in one run:
 - seconds per submission of `dlcourse grade` for conv and for transformer over
   N copies of the reference (public and hidden checks), with --jobs 1 and
   --jobs 2, and the scaling ratio (s/submission at --jobs 1 over --jobs 2);
-- the CPU seconds per submission at --jobs 1 (grader and sandboxed workers;
-  less sensitive than wall time to other load on the machine);
+- the grading process's CPU seconds per submission at --jobs 1 (less
+  sensitive than wall time to other load; the sandboxed workers' CPU is not
+  counted: their time reaches no rusage this process can read);
 - the peak memory per worker of each run: the largest grading process and
   the largest sandboxed worker (VmHWM, sampled over the run's process tree);
 - the cost of one sandboxed worker (start, import the reference, close) and
@@ -141,7 +142,7 @@ def bench_grade(assignment: str, count: int, work: Path) -> dict[int, float]:
         )
         per[jobs] = seconds / count
         grader = max(watch.peak("grader"), main_peak if jobs == 1 else 0.0)
-        cpu = f", CPU {watch.cpu / count:.3f} s/submission" if jobs == 1 else ""
+        cpu = f", grader CPU {watch.cpu / count:.3f} s/submission" if jobs == 1 else ""
         print(
             f"  --jobs {jobs}: {seconds:6.1f} s wall, {per[jobs]:.3f} s/submission{cpu} "
             f"({full_marks(out)})\n"
