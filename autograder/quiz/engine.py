@@ -280,6 +280,31 @@ def _student_hint(data: bytes) -> str | None:
     return None
 
 
+def file_owner(path: Path, quiz: Quiz) -> str:
+    """Who an answer file belongs to by its name: its stem, or its folder's name when the
+    stem is generic (answers.txt, <quiz id>.txt in a student's folder)."""
+    stem = fallback_student(path)
+    if stem.lower() in {"answers", "answer", quiz.id.lower()} and path.parent.name:
+        return fallback_student(Path(path.parent.name + ".txt"))
+    return stem
+
+
+def _flag_identity(result: SubmissionResult, path: Path, quiz: Quiz) -> None:
+    """Flag a file whose `student:` line names someone its file (or folder) name does not."""
+    owner = file_owner(path, quiz)
+    student = result.student
+    if result.status != "graded" or owner == student:
+        return
+    if owner.startswith(tuple(f"{student}{sep}" for sep in "-_.@+")):
+        return  # bob-answers.txt, bob_quiz1.txt
+    flag = (
+        f"{path.name} is named for {owner!r} but its student line says {student!r}; "
+        "check who handed it in"
+    )
+    result.extra.setdefault("identity_flags", []).append(flag)
+    result.output = f"note: {flag}\n{result.output}"
+
+
 def grade_files(
     *, quiz: Quiz, answer_files: Iterable[Path], out_dir: Path
 ) -> list[SubmissionResult]:
@@ -293,9 +318,16 @@ def grade_files(
     graded_from: dict[str, Path] = {}
     for path in answer_files:
         result = grade_file(quiz, Path(path))
+        _flag_identity(result, Path(path), quiz)
         if result.student in graded_from:
             first = graded_from[result.student]
             message = f"{path}: student {result.student!r} was already graded from {first}"
+            for earlier in results:  # the first file is flagged too: neither is ranked silently
+                if earlier.student == result.student:
+                    flag = f"student {result.student!r} also handed in {path}; check which counts"
+                    earlier.extra.setdefault("identity_flags", []).append(flag)
+                    earlier.output = f"note: {flag}\n{earlier.output}"
+                    write_results(out_dir, earlier)
             name = f"{result.student}@{fallback_student(Path(path))}"
             count = 2
             while name in graded_from:
