@@ -31,6 +31,9 @@ import errno
 import hashlib
 import os
 import resource
+import shutil
+import signal
+import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -124,20 +127,56 @@ def grader_memory_mb() -> int:
     return GRADER_MEMORY_MB
 
 
-def _process_pool(workers: int) -> Executor:
+def start_grading_process(megabytes: int, scratch: str) -> None:
+    """A pool's grading process: its memory limit, and its own temporary folder.
+
+    Every temporary folder and cgroup the process makes is then found by its
+    pid after it dies, however it dies (see `sweep_scratch`).
+    """
+    limit_grader_memory(megabytes)
+    if scratch:
+        folder = Path(scratch) / f"grader-{os.getpid()}"
+        folder.mkdir(exist_ok=True)
+        tempfile.tempdir = str(folder)
+
+
+def sweep_scratch(scratch: Path) -> None:
+    """Remove what the pool's grading processes left behind: temp folders and cgroups."""
+    base = Path("/sys/fs/cgroup")
+    for folder in scratch.glob("grader-*"):
+        pid = folder.name.split("-", 1)[1]
+        for group in [*base.glob(f"dlcourse-{pid}-*"), *base.glob(f"*/dlcourse-{pid}-*")]:
+            with contextlib.suppress(OSError):
+                for line in (group / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(line), signal.SIGKILL)
+            for _ in range(50):
+                try:
+                    group.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _process_pool(workers: int, scratch: Path | None = None) -> Executor:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("forkserver"),
-        initializer=limit_grader_memory,
-        initargs=(grader_memory_mb(),),
+        initializer=start_grading_process,
+        initargs=(grader_memory_mb(), str(scratch or "")),
     )
 
 
 @contextlib.contextmanager
-def open_executor(jobs: int, tasks: int, dask_scheduler: str | None) -> Iterator[Executor]:
+def open_executor(
+    jobs: int, tasks: int, dask_scheduler: str | None, scratch: Path | None = None
+) -> Iterator[Executor]:
     """Dask's executor for a cluster, a process pool for several jobs, else this process."""
     if dask_scheduler:
         from distributed import Client
@@ -145,7 +184,7 @@ def open_executor(jobs: int, tasks: int, dask_scheduler: str | None) -> Iterator
         with Client(dask_scheduler) as client, client.get_executor(pure=False) as executor:
             yield executor
     elif jobs > 1 and tasks > 1:
-        with _process_pool(min(jobs, tasks)) as pool:
+        with _process_pool(min(jobs, tasks), scratch) as pool:
             yield pool
     else:
         yield InProcessExecutor()
@@ -197,10 +236,31 @@ def grade_all(
         for item in todo:
             emit(task(item, course, assignment_id, seed))
         return
+    scratch = Path(tempfile.mkdtemp(prefix="dlcourse-batch-"))
+    try:
+        _grade_in_pools(
+            todo, course, assignment_id, seed, emit, jobs, dask_scheduler, task, executor, scratch
+        )
+    finally:
+        sweep_scratch(scratch)
+
+
+def _grade_in_pools(
+    todo: list[StagedSubmission],
+    course: Course,
+    assignment_id: str,
+    seed: int | None,
+    emit: Callable[[SubmissionResult], None],
+    jobs: int,
+    dask_scheduler: str | None,
+    task: Task,
+    executor: Executor | None,
+    scratch: Path,
+) -> None:
     suspects: list[StagedSubmission] = []
     with contextlib.ExitStack() as stack:
         if executor is None:
-            executor = stack.enter_context(open_executor(jobs, len(todo), dask_scheduler))
+            executor = stack.enter_context(open_executor(jobs, len(todo), dask_scheduler, scratch))
         futures: dict[Future[SubmissionResult], StagedSubmission] = {
             executor.submit(task, item, course, assignment_id, seed): item for item in todo
         }
@@ -218,7 +278,7 @@ def grade_all(
             emit(result)
     for item in suspects:  # each alone: the one that breaks its own pool is the culprit
         try:
-            with _process_pool(1) as pool:
+            with _process_pool(1, scratch) as pool:
                 result = pool.submit(task, item, course, assignment_id, seed).result()
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, KeyboardInterrupt):

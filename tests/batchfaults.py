@@ -13,6 +13,8 @@ from pathlib import Path
 
 from autograder.results import CheckResult, SubmissionResult
 
+LEAK_PREFIX = "dlcourse-test-left-by-a-dead-grader-"
+
 
 def _full_marks(staged, assignment_id: str) -> SubmissionResult:
     return SubmissionResult(
@@ -25,6 +27,10 @@ def _full_marks(staged, assignment_id: str) -> SubmissionResult:
 def dies_for_mallory(staged, course, assignment_id, seed) -> SubmissionResult:
     """Mallory's grading process is killed (as the kernel's OOM killer would); others pass."""
     if staged.student == "mallory":
+        import tempfile
+
+        left = tempfile.mkdtemp(prefix=LEAK_PREFIX)  # as a worker's would be, then
+        Path(left, "conv.py").write_text("pass")  # the process dies before removing it
         os.kill(os.getpid(), signal.SIGKILL)
     return _full_marks(staged, assignment_id)
 

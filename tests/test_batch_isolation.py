@@ -7,6 +7,7 @@ import io
 import json
 import os
 from concurrent.futures import Executor, Future
+from pathlib import Path
 
 import batchfaults
 import pytest
@@ -45,7 +46,10 @@ def _staged(*names: str) -> list[StagedSubmission]:
 
 # -- the loop ---------------------------------------------------------------
 def test_a_killed_grading_process_costs_only_its_own_student(course):
-    """Does a grading process killed mid-grade break the pool for one student only?"""
+    """Does a grading process killed mid-grade break the pool for one student only, and
+    leave no temporary folder behind?"""
+    import tempfile
+
     got: list[SubmissionResult] = []
     items = _staged("ada", "bo", "mallory", "cy", "dee")
     grade_all(items, course, "conv", 1, got.append, jobs=2, task=batchfaults.dies_for_mallory)
@@ -54,6 +58,12 @@ def test_a_killed_grading_process_costs_only_its_own_student(course):
     assert by["mallory"].status == "error"
     assert "grading process died" in by["mallory"].output
     assert all(by[n].status == "graded" and by[n].score == 1 for n in ("ada", "bo", "cy", "dee"))
+    top = Path(tempfile.gettempdir())
+    left = [
+        *top.glob(f"{batchfaults.LEAK_PREFIX}*"),
+        *top.glob(f"dlcourse-batch-*/grader-*/{batchfaults.LEAK_PREFIX}*"),
+    ]
+    assert left == []  # the dead process's temporary folders were swept
 
 
 def test_grading_processes_run_under_their_own_memory_limit(course, monkeypatch):
