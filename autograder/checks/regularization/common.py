@@ -255,7 +255,7 @@ def check_call(sub, oracle, task, name, args, names, *, inputs=()):
         result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
         return (*result, *(after[i] for i in inputs))
 
-    mistakes = {k: (m, parts(*v)) for k, (m, v) in candidates.items()}
+    mistakes = candidates.map(lambda value: parts(*value))  # lazy, as compare expects
     compare_all(
         parts(got, got_after),
         parts(want, want_after),
