@@ -6,7 +6,8 @@ one submission. Results are written as they come (results.json per student,
 the gradebook), then grades.csv. A batch resumes: submissions already graded
 with the same content, seed, submission time and late policy are reused.
 
-Whatever a submission holds, the batch finishes and records every student:
+Whatever a submission holds, the batch finishes and records every student
+(reading the submissions is `autograder.intake`; the pool's processes, `autograder.pool`):
 
 - staging (reading the files) runs per submission; anything it raises, or a
   symbolic link anywhere below the instructor's folder, becomes that student's
@@ -26,39 +27,45 @@ Whatever a submission holds, the batch finishes and records every student:
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
-import hashlib
 import os
-import resource
-import shutil
-import signal
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from autograder.config import Assignment, Course, load_course
+from autograder.config import Course, load_course
 from autograder.grading import default_seed, grade_submission
+from autograder.intake import (  # noqa: F401 - re-exported for callers and tests
+    TIMESTAMP_FILE,
+    Entry,
+    collect,
+    policy_fingerprint,
+    read_submitted_at,
+    stage_safely,
+    submission_time,
+)
+from autograder.pool import (  # noqa: F401 - re-exported
+    GRADER_MEMORY_MB,
+    grader_memory_mb,
+    limit_grader_memory,
+    process_pool,
+    start_grading_process,
+    sweep_scratch,
+)
 from autograder.results import (
     SubmissionResult,
     clip_text,
     read_results,
-    safe_student_name,
     write_grades_csv,
     write_results,
 )
 from autograder.sandbox.host import describe
-from autograder.staging import StagedSubmission, discover, stage
-
-GRADER_MEMORY_MB = 6144
-TIMESTAMP_FILE = "timestamp.txt"
+from autograder.staging import StagedSubmission
 
 Task = Callable[[StagedSubmission, Course, str, "int | None"], SubmissionResult]
 
@@ -111,68 +118,6 @@ class InProcessExecutor(Executor):
         return map(fn, *iterables)
 
 
-def limit_grader_memory(megabytes: int) -> None:
-    """In a pool's grading process: cap its address space (the sandboxed workers set their own)."""
-    if megabytes > 0:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = megabytes << 20
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def grader_memory_mb() -> int:
-    with contextlib.suppress(ValueError):
-        return int(os.environ.get("DLCOURSE_GRADER_MEMORY_MB", GRADER_MEMORY_MB))
-    return GRADER_MEMORY_MB
-
-
-def start_grading_process(megabytes: int, scratch: str) -> None:
-    """A pool's grading process: its memory limit, and its own temporary folder.
-
-    Every temporary folder and cgroup the process makes is then found by its
-    pid after it dies, however it dies (see `sweep_scratch`).
-    """
-    limit_grader_memory(megabytes)
-    if scratch:
-        folder = Path(scratch) / f"grader-{os.getpid()}"
-        folder.mkdir(exist_ok=True)
-        tempfile.tempdir = str(folder)
-
-
-def sweep_scratch(scratch: Path) -> None:
-    """Remove what the pool's grading processes left behind: temp folders and cgroups."""
-    base = Path("/sys/fs/cgroup")
-    for folder in scratch.glob("grader-*"):
-        pid = folder.name.split("-", 1)[1]
-        for group in [*base.glob(f"dlcourse-{pid}-*"), *base.glob(f"*/dlcourse-{pid}-*")]:
-            with contextlib.suppress(OSError):
-                for line in (group / "cgroup.procs").read_text().split():
-                    with contextlib.suppress(OSError):
-                        os.kill(int(line), signal.SIGKILL)
-            for _ in range(50):
-                try:
-                    group.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
-    shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _process_pool(workers: int, scratch: Path | None = None) -> Executor:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=start_grading_process,
-        initargs=(grader_memory_mb(), str(scratch or "")),
-    )
-
-
 @contextlib.contextmanager
 def open_executor(
     jobs: int, tasks: int, dask_scheduler: str | None, scratch: Path | None = None
@@ -184,7 +129,7 @@ def open_executor(
         with Client(dask_scheduler) as client, client.get_executor(pure=False) as executor:
             yield executor
     elif jobs > 1 and tasks > 1:
-        with _process_pool(min(jobs, tasks), scratch) as pool:
+        with process_pool(min(jobs, tasks), scratch) as pool:
             yield pool
     else:
         yield InProcessExecutor()
@@ -278,132 +223,13 @@ def _grade_in_pools(
             emit(result)
     for item in suspects:  # each alone: the one that breaks its own pool is the culprit
         try:
-            with _process_pool(1, scratch) as pool:
+            with process_pool(1, scratch) as pool:
                 result = pool.submit(task, item, course, assignment_id, seed).result()
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, KeyboardInterrupt):
                 raise
             result = _error_result(item, assignment_id, seed, _death_message(exc))
         emit(result)
-
-
-# ---------------------------------------------------------------------------
-# Names
-# ---------------------------------------------------------------------------
-def _collision_key(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
-
-
-# ---------------------------------------------------------------------------
-# Staging, safely
-# ---------------------------------------------------------------------------
-def _links_below(path: Path, sources: list[Path]) -> Path | None:
-    """The first symbolic link on `path` below the instructor's SUBMISSION argument, if any."""
-    for source in sources:
-        with contextlib.suppress(ValueError):
-            relative = path.relative_to(source)
-            current = source
-            for part in relative.parts:
-                current = current / part
-                if current.is_symlink():
-                    return current
-            return None
-    return path if path.is_symlink() else None
-
-
-def stage_safely(
-    student: str, path: Path, assignment: Assignment, sources: list[Path]
-) -> tuple[StagedSubmission, str]:
-    """Stage one submission; returns (staged, error) with error "" when it could be read."""
-    staged = StagedSubmission(student=student, source=str(path))
-    try:
-        link = _links_below(path, sources)
-        if link is not None:
-            return staged, (
-                f"{link} is a symbolic link; submissions must be plain files and folders "
-                "(nothing outside the submission is read)"
-            )
-        if path.exists() and not (path.is_dir() or path.is_file()):
-            return staged, f"{path} is not a regular file or folder (a FIFO or a device?)"
-        staged = stage(student, path, assignment)
-        stamp = path / TIMESTAMP_FILE
-        if stamp.is_symlink():
-            return staged, f"{stamp} is a symbolic link; refused"
-        return staged, ""
-    except RecursionError:
-        return staged, f"{path} could not be read: its folders are nested too deeply"
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return staged, f"infrastructure error while reading {path}: {exc}; it is retried"
-        return staged, f"{path} could not be read: {exc.strerror or exc}"
-    except Exception as exc:  # noqa: BLE001 - one unreadable submission never stops a batch
-        return staged, f"{path} could not be read: {type(exc).__name__}: {exc}"
-
-
-# ---------------------------------------------------------------------------
-# Submission times
-# ---------------------------------------------------------------------------
-def _parse_time(text: str) -> datetime | None:
-    text = text.strip().replace(" UTC", "+00:00")
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    for candidate in (text, text.replace(" ", "T", 1)):
-        with contextlib.suppress(ValueError):
-            stamp = datetime.fromisoformat(candidate)
-            return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-    return None
-
-
-def read_submitted_at(path: Path) -> dict[str, str]:
-    """A `--submitted-at` CSV: columns student and submitted_at (ISO 8601); raw text per student."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = csv.DictReader(handle)
-        return {
-            str(row.get("student", "")).strip(): str(row.get("submitted_at", ""))
-            for row in rows
-            if row.get("student")
-        }
-
-
-def submission_time(
-    staged: StagedSubmission, path: Path, student: str, submitted_at: dict[str, str] | None
-) -> tuple[datetime | None, str, str]:
-    """(time, source, note): the collection's record of when this was submitted.
-
-    In order: the instructor's `--submitted-at` CSV, nbgrader's timestamp.txt
-    (written by its exchange, next to the submission), the file time of what was
-    collected. A time that is missing or cannot be parsed is a note, never "on time".
-    """
-    if submitted_at is not None and student in submitted_at:
-        raw = submitted_at[student]
-        stamp = _parse_time(raw)
-        if stamp is None:
-            return None, "submitted-at csv", f"the submitted-at CSV has no valid time ({raw!r})"
-        return stamp, "submitted-at csv", ""
-    stamp_file = path / TIMESTAMP_FILE
-    if path.is_dir() and stamp_file.is_file() and not stamp_file.is_symlink():
-        raw = stamp_file.read_bytes()[:200].decode("utf-8", errors="replace")
-        stamp = _parse_time(raw)
-        if stamp is None:
-            return None, TIMESTAMP_FILE, f"{TIMESTAMP_FILE} cannot be parsed ({raw.strip()!r})"
-        return stamp, TIMESTAMP_FILE, ""
-    with contextlib.suppress(OSError):
-        if path.is_file():
-            mtime = path.stat().st_mtime
-        else:
-            mtime = max(
-                (path / name).stat().st_mtime
-                for name in staged.files
-                if (path / name).is_file() and not (path / name).is_symlink()
-            )
-        return datetime.fromtimestamp(mtime, tz=timezone.utc), "file time", ""
-    return None, "none", "no submission time is known (no timestamp, no file time)"
-
-
-def policy_fingerprint(course: Course, assignment: Assignment) -> str:
-    """What lateness depends on besides the time: the deadline and the late policy."""
-    text = f"{assignment.deadline!r}|{course.late_policy!r}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------------
@@ -438,62 +264,6 @@ def _reusable(
     return None
 
 
-@dataclass
-class _Entry:
-    staged: StagedSubmission
-    error: str
-    timing: dict[str, Any]
-    notes: list[str]
-
-
-def _collect(
-    sources: list[Path],
-    assignment: Assignment,
-    course: Course,
-    submitted_at: dict[str, str] | None,
-) -> list[_Entry]:
-    """Discover, name and stage every submission; never raises for one submission."""
-    found = discover(sources, assignment, rename_duplicates=False)
-    by_key: dict[str, list[tuple[str, Path, str]]] = {}
-    for raw, path in found:
-        name = safe_student_name(raw)
-        by_key.setdefault(_collision_key(name), []).append((name, path, raw))
-    policy = policy_fingerprint(course, assignment)
-    entries = []
-    for group in by_key.values():
-        name, path, raw = group[0]
-        notes = []
-        if name != raw:
-            notes.append(f"the student's name {raw!r} was escaped to {name!r}")
-        if len(group) > 1:
-            staged = StagedSubmission(student=name, source=str(path))
-            both = " and ".join(f"{str(p)!r}" for _, p, _ in group)
-            error = (
-                f"two or more submissions map to the student {name!r}: {both}; "
-                "none was graded (rename one so that each student has one submission)"
-            )
-            entries.append(_Entry(staged, error, {}, notes))
-            continue
-        staged, error = stage_safely(name, path, assignment, sources)
-        staged.student = name
-        stamp, source, note = (None, "none", "")
-        if not error:
-            try:
-                stamp, source, note = submission_time(staged, path, raw, submitted_at)
-            except Exception as exc:  # noqa: BLE001
-                note = f"the submission time could not be read: {exc}"
-        staged.timestamp = stamp
-        if note:
-            notes.append(note)
-        timing = {
-            "submitted_at": stamp.isoformat() if stamp else None,
-            "submitted_at_source": source,
-            "late_policy": policy,
-        }
-        entries.append(_Entry(staged, error, timing, notes))
-    return entries
-
-
 def grade_batch(
     assignment_id: str,
     sources: list[Path],
@@ -525,7 +295,7 @@ def grade_batch(
     if isinstance(submitted_at, (str, Path)):
         submitted_at = read_submitted_at(Path(submitted_at))
     sources = [Path(s) for s in sources]
-    entries = _collect(sources, assignment, course, submitted_at)
+    entries = collect(sources, assignment, course, submitted_at)
     book = Gradebook(
         database or f"sqlite:///{(out_dir / 'gradebook.sqlite').resolve()}", root=course.root
     )

@@ -13,20 +13,16 @@ import batchfaults
 import pytest
 from graderkit import ROOT
 
-from autograder.batch import (
-    _collect,
-    grade_all,
-    safe_student_name,
-    stage_safely,
-    submission_time,
-)
+from autograder.batch import grade_all
 from autograder.config import load_course
+from autograder.intake import collect, stage_safely, submission_time
 from autograder.results import (
     MAX_RESULTS_BYTES,
     CheckResult,
     SubmissionResult,
     csv_safe,
     results_text,
+    safe_student_name,
     write_grades_csv,
 )
 from autograder.sandbox import wire
@@ -235,7 +231,7 @@ def test_fifo_and_symlinks_are_refused_never_followed(tmp_path, course):
     (subs / "nbg").mkdir()
     (subs / "nbg" / "conv").symlink_to(outside)
     entries = {
-        e.staged.student: e for e in _collect([subs], course.assignment("conv"), course, None)
+        e.staged.student: e for e in collect([subs], course.assignment("conv"), course, None)
     }
     assert set(entries) == {"fifo", "pipe.zip", "modlink", "dirlink", "nbg"}
     for name, entry in entries.items():
@@ -249,7 +245,7 @@ def test_colliding_names_are_an_error_naming_both_sources(tmp_path, course):
     (subs / "kim").mkdir(parents=True)
     (subs / "kim" / "conv.py").write_bytes(REFERENCE)
     (subs / "Kim.zip").write_bytes(b"")
-    entries = _collect([subs], course.assignment("conv"), course, None)
+    entries = collect([subs], course.assignment("conv"), course, None)
     assert len(entries) == 1
     assert "kim" in entries[0].error and "Kim.zip" in entries[0].error
 
