@@ -21,32 +21,19 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from autograder.gradebook.totals import EXCUSED, MISSING, Cell, CourseTable
-from autograder.results import atomic_write_text
+from autograder.results import atomic_write_text, csv_safe
 
 FORMATS = ("csv", "canvas", "nbgrader")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 def safe_cell(value: object) -> str:
-    """The value as CSV text no spreadsheet evaluates: a formula-like start gets a quote.
-
-    Numbers we write are plain non-negative decimals and pass unchanged; any
-    other text starting with = + - @ or a tab, CR or LF is prefixed with a
-    single quote (OWASP), so `=HYPERLINK(...)` in a student's name stays text.
-    """
-    text = "" if value is None else str(value)
-    if _NUMBER.fullmatch(text):
-        return text
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    """The value as CSV text no spreadsheet evaluates (`results.csv_safe`, OWASP)."""
+    return str(csv_safe("" if value is None else str(value)))
 
 
 def _points(value: float) -> str:
