@@ -40,7 +40,6 @@ from typing import Any
 
 import pytest
 
-from autograder import paths
 from autograder.results import CheckResult
 from autograder.sandbox import wire
 from autograder.sandbox.errors import StudentError
@@ -267,7 +266,7 @@ class TaskChecks:
     def run(self) -> list[CheckResult]:
         """Run the checks asked for, all in one pytest session; returns their results."""
         from autograder.plugin import GraderPlugin, GradingContext
-        from autograder.runner import check_files, make_oracle, quiet_pytest_env
+        from autograder.runner import check_files, make_oracle, pytest_args, quiet_pytest_env
 
         hidden = bool(self._hidden)
         folder = Path(tempfile.mkdtemp(prefix="dlcourse-kernel-"))
@@ -281,19 +280,7 @@ class TaskChecks:
             include_hidden=hidden,
             timeout_s=self.spec.timeout_s,
         )
-        args = [
-            *map(str, check_files(self.assignment, include_hidden=hidden)),
-            "-c", str(paths.CHECKS_DIR / "pytest.ini"),
-            "--rootdir", str(paths.CHECKS_DIR),
-            "--import-mode=importlib",
-            "-p", "no:cacheprovider",
-            "-p", "no:terminal",
-            "-p", "no:faulthandler",
-            "-p", "no:logging",
-            "-p", "no:stepwise",
-            "-s",
-            "-W", "ignore",
-        ]  # fmt: skip
+        args = pytest_args(check_files(self.assignment, include_hidden=hidden))
         select = _Select(self.task, self._public, self._hidden)
         log = io.StringIO()
         with quiet_pytest_env(), contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
