@@ -10,6 +10,7 @@ there is it known what was called and how the answer differs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,27 +104,49 @@ def show_assignments(console: Console, listing: AssignmentListing) -> None:
     )
 
 
-def show_result(console: Console, result: SubmissionResult, *, show_passed: bool = True) -> None:
+@dataclass(frozen=True)
+class ResultLabels:
+    """The words of one language in a result table (`show_result`)."""
+
+    columns: tuple[str, str, str, str] = ("task", "check", "points", "result")
+    passed: str = "pass"
+    failed: str = "FAIL"
+    more: str = "... and {count} more failing checks (use --json for all)."
+
+
+def show_result(
+    console: Console,
+    result: SubmissionResult,
+    *,
+    show_passed: bool = True,
+    labels: ResultLabels = ResultLabels(),
+) -> None:
     """One submission's checks as a table, then each failure's message."""
     table = Table(title=f"{result.assignment}: {result.student}", show_lines=False)
-    table.add_column("task", style="cyan")
-    table.add_column("check")
-    table.add_column("points", justify="right")
-    table.add_column("result")
+    task, check, points, verdict = labels.columns
+    table.add_column(task, style="cyan")
+    table.add_column(check)
+    table.add_column(points, justify="right")
+    table.add_column(verdict)
     for test in result.tests:
         if test.status != "passed" or show_passed:
-            mark = "[green]pass[/]" if test.status == "passed" else "[red]FAIL[/]"
+            mark = (
+                f"[green]{labels.passed}[/]"
+                if test.status == "passed"
+                else f"[red]{labels.failed}[/]"
+            )
             table.add_row(
                 escape(test.task), escape(test.name), f"{test.score:g}/{test.max_score:g}", mark
             )
     console.print(table)
     failed = [t for t in result.tests if t.status != "passed"]
     for test in failed[:MAX_SHOWN_FAILURES]:
-        console.print(f"\n[bold red]FAIL[/] [cyan]{escape(test.task)}[/] {escape(test.name)}")
+        console.print(
+            f"\n[bold red]{labels.failed}[/] [cyan]{escape(test.task)}[/] {escape(test.name)}"
+        )
         console.print(escape(test.output.rstrip()))
     if len(failed) > MAX_SHOWN_FAILURES:
-        more = len(failed) - MAX_SHOWN_FAILURES
-        console.print(f"\n... and {more} more failing checks (use --json for all).")
+        console.print("\n" + labels.more.format(count=len(failed) - MAX_SHOWN_FAILURES))
 
 
 def show_self_check(console: Console, check: SelfCheck) -> None:

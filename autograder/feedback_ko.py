@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 import tomllib
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from autograder import paths
+from autograder import feedback, paths
 from autograder.failures_ko import Mistake, translate_output
+from autograder.feedback import ResultLabels
 from autograder.results import CheckResult, SubmissionResult
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 PUBLIC_FILE = "ko_public.toml"  # ships with the public checks
 HIDDEN_FILE = "ko_hidden.toml"  # private, like test_hidden.py and mistakes.py
-MAX_SHOWN_FAILURES = 25
 
 # Summary and terminal texts.
 SUMMARY_TEMPLATES = {
@@ -162,26 +161,17 @@ def localize_result(result: SubmissionResult, problems: list[str] | None = None)
 # ---------------------------------------------------------------------------
 # Terminal view
 # ---------------------------------------------------------------------------
+KOREAN_LABELS = ResultLabels(
+    columns=("과제 항목", "검사", "점수", "결과"),
+    passed="통과",
+    failed="실패",
+    more=VIEW_TEMPLATES["more"],
+)
+
+
 def show_result(console: Console, result: SubmissionResult) -> None:
     """A (Korean) result as a table, then each failure's message."""
-    table = Table(title=f"{result.assignment}: {result.student}", show_lines=False)
-    table.add_column("과제 항목", style="cyan")
-    table.add_column("검사")
-    table.add_column("점수", justify="right")
-    table.add_column("결과")
-    for test in result.tests:
-        mark = "[green]통과[/]" if test.status == "passed" else "[red]실패[/]"
-        table.add_row(
-            escape(test.task), escape(test.name), f"{test.score:g}/{test.max_score:g}", mark
-        )
-    console.print(table)
-    failed = [t for t in result.tests if t.status != "passed"]
-    for test in failed[:MAX_SHOWN_FAILURES]:
-        console.print(f"\n[bold red]실패[/] [cyan]{escape(test.task)}[/] {escape(test.name)}")
-        console.print(escape(test.output.rstrip()))
-    if len(failed) > MAX_SHOWN_FAILURES:
-        more = len(failed) - MAX_SHOWN_FAILURES
-        console.print("\n" + VIEW_TEMPLATES["more"].format(count=more))
+    feedback.show_result(console, result, labels=KOREAN_LABELS)
 
 
 def show_self_check(console: Console, check: SelfCheck) -> None:
