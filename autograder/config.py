@@ -31,6 +31,7 @@ class Assignment:
     import_timeout_s: float = 15.0
     memory_mb: int = 1536
     deadline: datetime | None = None
+    preload: tuple[str, ...] = ("numpy",)
 
     @property
     def module_stems(self) -> tuple[str, ...]:
@@ -90,7 +91,21 @@ def _assignment(ident: str, data: dict[str, Any]) -> Assignment:
         import_timeout_s=float(data.get("import_timeout_s", 30.0 if torch else 15.0)),
         memory_mb=int(data.get("memory_mb", 6144 if torch else 1536)),
         deadline=deadline,
+        preload=_preload(ident, data, torch),
     )
+
+
+def _preload(ident: str, data: dict[str, Any], torch: bool) -> tuple[str, ...]:
+    """Packages a warm worker imports before any submission (never a forbidden one)."""
+    default = ["numpy", "torch"] if torch else ["numpy"]
+    names = data.get("preload", default)
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(f"assignments.{ident}.preload must be a list of package names")
+    banned = set(data.get("forbidden", []))
+    clash = [n for n in names if n.split(".")[0] in banned]
+    if clash:
+        raise ConfigError(f"assignments.{ident}.preload names forbidden packages: {clash}")
+    return tuple(names)
 
 
 def load_course(root: Path | None = None) -> Course:

@@ -213,6 +213,7 @@ def run_checks(
         import_timeout_s=assignment.import_timeout_s,
         limits=Limits(memory_mb=assignment.memory_mb),
         secrets=(course.root,),
+        preload=assignment.preload,
     )
     submission = Submission(spec)
     if import_problem:

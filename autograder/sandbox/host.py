@@ -77,8 +77,10 @@ class Worker:
         limits: Limits | None = None,
         forbidden: tuple[str, ...] = (),
         secrets: tuple[Path, ...] = (),
+        preload: tuple[str, ...] = ("numpy",),
     ) -> None:
         self.submission_dir = Path(submission_dir)
+        self.preload = preload
         self.limits = limits or Limits()
         self.forbidden = forbidden
         self.secrets = [Path(s).resolve() for s in (*secrets, PACKAGE_DIR)]

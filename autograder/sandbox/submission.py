@@ -69,6 +69,7 @@ class SubmissionSpec:
     import_timeout_s: float = 15.0
     limits: Limits = Limits()
     secrets: tuple[Path, ...] = ()
+    preload: tuple[str, ...] = ("numpy",)  # imported by the warm worker before the submission
 
 
 class Submission:
@@ -78,7 +79,11 @@ class Submission:
         self.spec = spec
         self.main = spec.modules[0]
         self.worker = Worker(
-            spec.folder, limits=spec.limits, forbidden=spec.forbidden, secrets=spec.secrets
+            spec.folder,
+            limits=spec.limits,
+            forbidden=spec.forbidden,
+            secrets=spec.secrets,
+            preload=spec.preload,
         )
         self.import_error: WorkerError | None = None
         self._defined: set[str] = set()
