@@ -10,18 +10,23 @@ Values are encoded as a JSON tree:
 - None, bool, int, float (NaN and infinities allowed) and str stand for themselves;
 - {"L": [...]} a list, {"T": [...]} a tuple, {"D": [[key, value], ...]} a dict
   with str or int keys;
-- {"A": i} an ndarray stored as .npy bytes in blob i ({"A": i, "s": 1} a numpy
-  scalar, {"A": i, "t": 1} a torch tensor converted to an array);
+- {"A": i, "d": "<f8", "h": [2, 3]} an ndarray whose raw bytes (C order) are
+  blob i, with its dtype string and shape ("f": 1 when the bytes are those of
+  its transpose: a Fortran-ordered array; "s": 1 a numpy scalar; "t": 1 a torch
+  tensor converted to an array);
 - {"H": n} a handle to an object that stays in the worker.
 
-Decoding is strict: .npy blobs load with allow_pickle=False and must hold a
-numeric or boolean dtype, nesting and sizes are bounded, and anything else is a
-`WireError`. The grader never unpickles anything the worker sends.
+Decoding is strict: an array's dtype must be one of a fixed list of numeric and
+boolean dtype strings with an explicit byte order (never an object or a
+structured dtype), its shape a short list of non-negative ints whose product
+times the item size is exactly the blob's length; nesting and sizes are
+bounded, and anything else is a `WireError`. Arrays are made from the bytes
+with `frombuffer` and copied (writable, owning their memory): nothing the
+worker sends is parsed as Python syntax or unpickled.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import struct
 import time
@@ -31,9 +36,12 @@ import numpy as np
 
 # Bound now, before any student code runs in the worker: a submission that
 # patches numpy, json or builtins cannot change how replies are encoded.
-_np_save = np.save
-_np_load = np.load
 _np_asarray = np.asarray
+_np_ascontiguousarray = np.ascontiguousarray
+_np_frombuffer = np.frombuffer
+_np_array = np.array
+_pack = struct.pack
+_unpack = struct.unpack
 _np_ndarray = np.ndarray
 _np_generic = np.generic
 _json_dumps = json.dumps
@@ -50,7 +58,16 @@ MAX_ERROR_TEXT = 4000  # an error's type and message, cut on the grader's side
 MAX_TRACE_ENTRIES = 20  # lines of an error's traceback kept
 _TIME_CHECK_EVERY = 1024  # nodes between two looks at the clock while decoding
 _monotonic = time.monotonic
-_ALLOWED_KINDS = set("biufc")
+_ALLOWED_KINDS = frozenset("biufc")
+MAX_NDIM = 32
+# Every dtype the wire carries, by its dtype string (byte order explicit: "<",
+# ">" or "|" for one-byte types): booleans, integers, floats, complex numbers.
+DTYPES: dict[str, np.dtype] = {}
+for _code in "?bhilqBHILQefdgFDG":
+    for _order in "<>":
+        _dtype = np.dtype(_code).newbyteorder(_order)
+        DTYPES[_dtype.str] = _dtype
+del _code, _order, _dtype
 
 
 class WireError(ValueError):
@@ -102,18 +119,24 @@ def encode_value(value: Any, blobs: list[bytes], handle_of: Any = None, depth: i
         return {"H": value.ident}
     if isinstance(value, _np_ndarray) or isinstance(value, _np_generic):
         array = _np_asarray(value)
-        if array.dtype.kind not in _ALLOWED_KINDS and array.dtype != np.bool_:
-            raise Unencodable(f"array of dtype {array.dtype} cannot be sent (numbers only)")
-        buffer = io.BytesIO()
-        _np_save(buffer, array, allow_pickle=False)  # keeps 0-d arrays 0-d
-        blobs.append(buffer.getvalue())
-        node: dict[str, Any] = {"A": len(blobs) - 1}
+        dtype = array.dtype
+        if dtype.kind not in _ALLOWED_KINDS or dtype.str not in DTYPES:
+            raise Unencodable(f"array of dtype {dtype} cannot be sent (numbers only)")
+        flags = array.flags
+        node: dict[str, Any] = {"A": len(blobs), "d": dtype.str}
+        if array.ndim > 1 and flags.f_contiguous and not flags.c_contiguous:
+            array = array.T  # C-contiguous: its bytes are the Fortran-ordered array's
+            node["f"] = 1
+        elif not flags.c_contiguous:
+            array = _np_ascontiguousarray(array)
+        node["h"] = list(array.shape)
+        blobs.append(array.tobytes())
         if isinstance(value, _np_generic):
             node["s"] = 1
         return node
     if _is_torch_tensor(value):
         array = value.detach().cpu().numpy()
-        node = encode_value(np.array(array), blobs, handle_of, depth + 1)
+        node = encode_value(_np_array(array), blobs, handle_of, depth + 1)
         node["t"] = 1
         return node
     if isinstance(value, tuple):
@@ -158,18 +181,31 @@ class _Decoder:
         ):
             raise WireError("decoding the reply ran past the check's deadline")
 
-    def array(self, index: Any) -> np.ndarray:
-        if not isinstance(index, int) or not 0 <= index < len(self.blobs):
+    def array(self, node: dict[str, Any]) -> np.ndarray:
+        index = node["A"]
+        if type(index) is not int or not 0 <= index < len(self.blobs):
             raise WireError("array reference out of range")
+        dtype = DTYPES.get(node.get("d")) if type(node.get("d")) is str else None
+        if dtype is None:
+            raise WireError(f"array dtype {clip(node.get('d'), 40)!r} refused (numbers only)")
+        shape = node.get("h")
+        if type(shape) is not list or len(shape) > MAX_NDIM:
+            raise WireError("malformed array shape")
+        count = 1
+        for size in shape:
+            if type(size) is not int or not 0 <= size <= MAX_MESSAGE_BYTES:
+                raise WireError("malformed array shape")
+            count *= size
+        blob = self.blobs[index]
+        if count * dtype.itemsize != len(blob):
+            raise WireError("array shape and dtype do not match its bytes")
         try:
-            array = _np_load(io.BytesIO(self.blobs[index]), allow_pickle=False)
-        except Exception as exc:  # malformed .npy bytes
-            raise WireError(f"malformed array: {exc}") from None
-        if not isinstance(array, _np_ndarray):
-            raise WireError("array blob is not an ndarray")
-        if array.dtype.kind not in _ALLOWED_KINDS and array.dtype != np.bool_:
-            raise WireError(f"array of dtype {array.dtype} refused")
-        return array
+            array = _np_frombuffer(blob, dtype=dtype).reshape(shape)
+        except (TypeError, ValueError) as exc:
+            raise WireError(f"malformed array: {clip(exc, 200)}") from None
+        if node.get("f"):
+            return array.T.copy(order="F")
+        return array.copy()
 
     def value(self, node: Any, depth: int = 0) -> Any:
         self._tick()
@@ -182,7 +218,7 @@ class _Decoder:
         if not isinstance(node, dict) or len(node) == 0:
             raise WireError(f"unexpected node {type(node).__name__}")
         if "A" in node:
-            array = self.array(node["A"])
+            array = self.array(node)
             if node.get("s"):
                 return array[()]
             if node.get("t") and self.as_torch:
@@ -216,7 +252,7 @@ def dumps(value: Any, handle_of: Any = None) -> bytes:
     blobs: list[bytes] = []
     tree = encode_value(value, blobs, handle_of)
     header = _json_dumps({"v": tree, "b": [len(b) for b in blobs]}, allow_nan=True).encode()
-    return b"".join([struct.pack(">I", len(header)), header, *blobs])
+    return b"".join([_pack(">I", len(header)), header, *blobs])
 
 
 def loads(body: bytes, as_torch: bool = False, deadline: float | None = None) -> Any:
@@ -229,7 +265,7 @@ def loads(body: bytes, as_torch: bool = False, deadline: float | None = None) ->
         raise WireError(f"message of {len(body)} bytes is over the limit")
     if len(body) < 4:
         raise WireError("truncated message")
-    (header_len,) = struct.unpack(">I", body[:4])
+    (header_len,) = _unpack(">I", body[:4])
     if header_len > len(body) - 4:
         raise WireError("truncated header")
     if header_len > MAX_HEADER_BYTES:
@@ -257,7 +293,7 @@ def loads(body: bytes, as_torch: bool = False, deadline: float | None = None) ->
 
 
 def frame(body: bytes) -> bytes:
-    return struct.pack(">Q", len(body)) + body
+    return _pack(">Q", len(body)) + body
 
 
 def read_exact(read: Any, size: int) -> bytes:
