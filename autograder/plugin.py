@@ -8,6 +8,8 @@ message written for the student (never check source or reference code).
 
 from __future__ import annotations
 
+import inspect
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +72,13 @@ def _known(kind: str) -> str:
     return kind if kind in FAILURE_KINDS else "wrong"
 
 
+# The plugin's fixtures a check may ask for when it runs without pytest's
+# per-item protocol (see `GraderPlugin.runs_directly`), and the marks pytest
+# itself acts on (an item with one of them always takes pytest's way).
+DIRECT_FIXTURES = frozenset({"sub", "oracle", "rng", "seed", "grading"})
+PYTEST_MARKS = frozenset({"skip", "skipif", "xfail", "usefixtures", "filterwarnings"})
+
+
 @dataclass
 class GradingContext:
     assignment: str
@@ -103,7 +112,10 @@ class GraderPlugin:
         """The fixed public seed only for `check` (public checks alone, as the bundle
         recorded them); grading draws every input, public checks' too, from the
         grading seed, so no recorded answer of the bundle answers a graded check."""
-        if is_hidden(request.node) or self.ctx.include_hidden:
+        return self._seed_for(request.node)
+
+    def _seed_for(self, item: pytest.Item) -> int:
+        if is_hidden(item) or self.ctx.include_hidden:
             return self.ctx.seed
         return PUBLIC_SEED
 
@@ -117,7 +129,11 @@ class GraderPlugin:
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest, seed: int) -> np.random.Generator:
         """Inputs drawn from the submission's seed and the check's id: reproducible."""
-        return np.random.default_rng([seed, zlib.crc32(request.node.nodeid.encode())])
+        return self._rng_for(request.node, seed)
+
+    @staticmethod
+    def _rng_for(item: pytest.Item, seed: int) -> np.random.Generator:
+        return np.random.default_rng([seed, zlib.crc32(item.nodeid.encode())])
 
     # -- collection -----------------------------------------------------------
     def pytest_collection_modifyitems(
@@ -131,8 +147,91 @@ class GraderPlugin:
         items[:] = keep
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._begin(item)
+
+    def _begin(self, item: pytest.Item) -> None:
         marker = item.get_closest_marker("timeout_s")
         self.ctx.submission.begin_check(float(marker.args[0]) if marker else self.ctx.timeout_s)
+
+    # -- running a check without pytest's per-item protocol -------------------
+    def runs_directly(self, item: pytest.Item) -> bool:
+        """Can `run_directly` run this item with the same result as pytest's protocol?
+
+        Yes for a plain test function (no class, not async) whose arguments are
+        its parametrize values and this plugin's own fixtures (none overridden),
+        without a mark that pytest acts on (skip, xfail, usefixtures...). Such an
+        item's set-up is only the plugin's `begin_check` and its fixtures'
+        values, and it has nothing to tear down: the protocol's set-up, report
+        and teardown objects (several hundred fixture-request objects per
+        submission) buy nothing for it.
+        """
+        if not isinstance(item, pytest.Function) or item.cls is not None:
+            return False
+        function = item.obj
+        if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+            return False
+        if any(mark.name in PYTEST_MARKS for mark in item.iter_markers()):
+            return False
+        callspec = getattr(item, "callspec", None)
+        params = set(callspec.params) if callspec is not None else set()
+        info = item._fixtureinfo
+        for name in info.names_closure:
+            if name in params or name == "request":
+                continue
+            if name not in DIRECT_FIXTURES:
+                return False
+            defs = info.name2fixturedefs.get(name, ())
+            if len(defs) != 1 or getattr(defs[0].func, "__self__", None) is not self:
+                return False  # a fixture of the checks' own overrides the plugin's
+        return "request" not in info.argnames and set(info.argnames) <= DIRECT_FIXTURES | params
+
+    def _direct_value(self, item: pytest.Item, name: str) -> Any:
+        if name == "sub":
+            return self.ctx.submission
+        if name == "oracle":
+            return self.ctx.oracle
+        if name == "grading":
+            return self.ctx.include_hidden
+        seed = self._seed_for(item)
+        if name == "seed":
+            return seed
+        return self._rng_for(item, seed)
+
+    def run_directly(self, item: pytest.Item) -> bool:
+        """Run a check that `runs_directly` allows and record its result; True if it failed.
+
+        What pytest's protocol would do for it, in order: the check's budget,
+        the fixtures' values, the call, the outcome turned into a result. Only
+        KeyboardInterrupt and pytest.exit escape, as under pytest.
+        """
+        self._begin(item)
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        excinfo: BaseException | None = None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the session runs with -W ignore
+                kwargs = {
+                    name: params[name] if name in params else self._direct_value(item, name)
+                    for name in item._fixtureinfo.argnames
+                }
+                item.obj(**kwargs)
+        except (KeyboardInterrupt, pytest.exit.Exception):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every outcome is a result, as under pytest
+            excinfo = exc
+        outcome, message, diagnosis, kind = self._outcome(excinfo)
+        self._record(item, outcome, message, diagnosis, kind)
+        return outcome == "failed"
+
+    def _outcome(self, exc: BaseException | None) -> tuple[str, str, str, str]:
+        """(outcome, message, diagnosis, kind) of a check that raised `exc` (None: passed)."""
+        if exc is None:
+            return "passed", "", "", ""
+        if isinstance(exc, pytest.skip.Exception):
+            return "skipped", f"skipped: {exc}", "", "skipped"
+        message, diagnosis, kind = failure_message(exc, self.ctx.submission)
+        return "failed", message, diagnosis, kind
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(
@@ -140,18 +239,9 @@ class GraderPlugin:
     ) -> pytest.TestReport:
         """Build the report ourselves: no traceback formatting (it never reaches students)."""
         excinfo = call.excinfo
-        if excinfo is None:
-            outcome = "passed"
-        elif excinfo.errisinstance(pytest.skip.Exception):
-            outcome = "skipped"
-        else:
-            outcome = "failed"
-        message, diagnosis, kind = ("", "", "")
-        if excinfo is not None:
-            if outcome == "skipped":
-                message, kind = f"skipped: {excinfo.value}", "skipped"
-            else:
-                message, diagnosis, kind = failure_message(excinfo.value, self.ctx.submission)
+        outcome, message, diagnosis, kind = self._outcome(
+            excinfo.value if excinfo is not None else None
+        )
         longrepr: Any = None
         if outcome == "skipped":
             longrepr = (str(item.path), 0, message)
