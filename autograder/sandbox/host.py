@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.sandbox import wire
+from autograder.sandbox import warm, wire
 from autograder.sandbox.errors import (
     STUDENT_KINDS,
     ImportFailed,
@@ -87,11 +87,15 @@ class Worker:
         self.proc: subprocess.Popen[bytes] | None = None
         self.tmp: Path | None = None
         self.cgroup: Cgroup | None = None
+        self.zygote: warm.Zygote | None = None  # where this worker is a zygote's child
+        self.exit_code: int | None = None
         self._req_w = self._resp_r = -1
 
     # -- life cycle ---------------------------------------------------------
     def start(self) -> None:
         self.close()
+        if self._start_warm():
+            return
         self.tmp = Path(tempfile.mkdtemp(prefix="dlcourse-worker-"))
         runtime = self.tmp / "runtime"
         sub = self.tmp / "sub"
@@ -157,11 +161,44 @@ class Worker:
             os.close(resp_w)
         self._req_w, self._resp_r = req_w, resp_r
 
+    def _start_warm(self) -> bool:
+        """A child of this process's zygote for the submission; False where none can be had."""
+        config = warm.Config(self.preload, self.forbidden, self.limits, tuple(self.secrets))
+        zygote = warm.zygote_for(config)
+        files = warm.submission_files(self.submission_dir) if zygote else None
+        if zygote is None or files is None:
+            return False
+        self.tmp = Path(tempfile.mkdtemp(prefix="dlcourse-worker-"))
+        self.stdout_path = self.tmp / "stdout.txt"
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        out = os.open(self.stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            zygote.fork(files, (req_r, resp_w, out), self.limits)
+        except warm.ZygoteError:
+            for fd in (req_w, resp_r):
+                os.close(fd)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+            return False
+        finally:
+            for fd in (req_r, resp_w, out):
+                os.close(fd)
+        self.zygote = zygote
+        self.exit_code: int | None = None
+        self._req_w, self._resp_r = req_w, resp_r
+        return True
+
     @property
     def alive(self) -> bool:
+        if self.zygote is not None:
+            return self.exit_code is None and self.zygote.alive and self._resp_r >= 0
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
+        if self.zygote is not None:  # a child that must stop now: its zygote goes with it
+            self.zygote.kill()
+            self.exit_code = self.exit_code if self.exit_code is not None else -9
         if self.proc is not None and self.proc.poll() is None:
             with contextlib.suppress(OSError):
                 if bwrap_path():
@@ -174,12 +211,13 @@ class Worker:
             self.cgroup.kill_all()
 
     def close(self) -> None:
+        if self.zygote is not None and self.exit_code is None:
+            self._close_channel()  # a warm child ends when its channel closes ...
+            if self.zygote.wait_exit(warm.EXIT_TIMEOUT_S) is None:
+                self.zygote.kill()  # ... or is killed with its zygote
+        self.zygote = None
         self.kill()
-        for fd in (self._req_w, self._resp_r):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._req_w = self._resp_r = -1
+        self._close_channel()
         if self.cgroup:
             self.cgroup.remove()
             self.cgroup = None
@@ -187,6 +225,13 @@ class Worker:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
         self.proc = None
+
+    def _close_channel(self) -> None:
+        for fd in (self._req_w, self._resp_r):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._req_w = self._resp_r = -1
 
     def __enter__(self) -> Worker:
         return self
@@ -207,11 +252,28 @@ class Worker:
             return ""
         return ("..." if size > limit else "") + text
 
-    def _death(self) -> WorkerCrashed:
+    def _exit_code(self) -> int | None:
+        if self.zygote is not None:
+            if self.exit_code is None:
+                self.exit_code = self.zygote.wait_exit(warm.EXIT_TIMEOUT_S)
+                if self.exit_code is None:
+                    self.zygote.kill()
+            return self.exit_code
         assert self.proc is not None
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=2)
-        code = self.proc.returncode
+        return self.proc.returncode
+
+    def _death(self) -> WorkerCrashed:
+        code = self._exit_code()
+        if self.zygote is not None and code == warm.SETUP_FAILED:
+            # the zygote could not isolate this child (nothing of the student ran):
+            # this configuration gets cold workers from now on
+            warm.disable(self.zygote.config, self.output_tail(300).strip())
+            self.close()
+            return WorkerCrashed(
+                "the warm sandbox could not be set up; the worker was restarted cold"
+            )
         number = None
         if code is not None and code < 0:
             number = -code

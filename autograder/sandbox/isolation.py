@@ -33,6 +33,7 @@ from pathlib import Path
 
 OUTPUT_LIMIT = 8 * 1024 * 1024
 TMPFS_BYTES = 64 * 1024 * 1024  # the worker's only writable place: a private, capped /tmp
+SHM_BYTES = 8 * 1024 * 1024  # and a small /dev/shm (multiprocessing's semaphores live there)
 SCRUBBED_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "LANG": "C.UTF-8",
@@ -210,12 +211,15 @@ def package_paths(names: tuple[str, ...] | list[str]) -> list[Path]:
 
 
 def bind_args(
-    runtime: Path, sub: Path, secrets: list[Path], hidden: list[Path] | None = None
+    runtime: Path, sub: Path | None, secrets: list[Path], hidden: list[Path] | None = None
 ) -> list[str]:
+    """bubblewrap's mounts for a worker (`sub` None: a zygote, whose children mount their own)."""
     # Private /proc, /dev and /tmp first: binds below may live under /tmp (a
     # course cloned there, its .venv) and must be mounted on top, not hidden.
-    args: list[str] = ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES)]
-    args += ["--tmpfs", "/tmp"]
+    # /dev is read-only but for a small /dev/shm: bubblewrap's /dev is an uncapped tmpfs.
+    args: list[str] = ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
+    args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
+    args += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -255,8 +259,10 @@ def bind_args(
             args += (
                 ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
             )
+    args += ["--ro-bind", str(runtime), "/sandbox/runtime"]
+    if sub is None:
+        return [*args, "--dir", "/sandbox/sub", "--chdir", "/sandbox/runtime"]
     args += [
-        "--ro-bind", str(runtime), "/sandbox/runtime",
         "--ro-bind", str(sub), "/sandbox/sub",  # read-only: /tmp is the only writable place
         "--chdir", "/sandbox/sub",
     ]  # fmt: skip

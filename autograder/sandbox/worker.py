@@ -10,6 +10,7 @@ Requests are dicts: {"op": "import" | "call" | "get" | "free" | "define", ...}.
 Replies are {"ok": True, "value": ...} or {"ok": False, "error": {...}}.
 
 Run as: python -I worker.py REQ_FD RESP_FD SUBMISSION_DIR FORBIDDEN_MODULES
+(a cold worker), or forked by the zygote (`zygote.py`), which calls `serve`.
 """
 
 from __future__ import annotations
@@ -208,10 +209,14 @@ def _handle(request: dict[str, Any]) -> Any:
 
 
 def main() -> None:
-    global SUBMISSION_DIR
-    req_fd, resp_fd = int(sys.argv[1]), int(sys.argv[2])
-    SUBMISSION_DIR = os.path.realpath(sys.argv[3])
     forbidden = [n for n in sys.argv[4].split(",") if n] if len(sys.argv) > 4 else []
+    serve(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], forbidden)
+
+
+def serve(req_fd: int, resp_fd: int, submission_dir: str, forbidden: list[str]) -> None:
+    """Answer requests until the grader closes the channel (a cold worker, or a zygote's child)."""
+    global SUBMISSION_DIR
+    SUBMISSION_DIR = os.path.realpath(submission_dir)
     if hasattr(signal, "SIGXFSZ"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     if forbidden:
