@@ -81,6 +81,10 @@ DAEMON = subprocess.Popen(
     start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
 )
 
+def daemon_state():
+    return DAEMON.pid, DAEMON.poll()
+
+
 def first_draw():
     return float(np.random.random()), random.random()
 """
@@ -147,7 +151,11 @@ def test_a_child_leaves_nothing_for_the_next(tmp_path, fresh_zygotes):
     first.request({"op": "import", "modules": ["mod"]}, 30)
     assert first.zygote is not None, "bubblewrap is here, so the worker must be warm"
     zygote = first.zygote
-    assert _host_processes_with(marker), "the leaker's background process should be running"
+    deadline = time.monotonic() + 5
+    while not _host_processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    state = first.request({"op": "call", "target": ["attr", "mod", "daemon_state"]}, 30)
+    assert _host_processes_with(marker), f"the leaker's background process should run: {state}"
     seen_by_leaker = _probe(first)
     assert seen_by_leaker["tmp"] == ["leak"] and seen_by_leaker["shm"] == ["leak"]
     draws = first.request({"op": "call", "target": ["attr", "mod", "first_draw"]}, 30)
