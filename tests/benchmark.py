@@ -7,13 +7,17 @@ Prints, in one run:
 - seconds per submission of `dlcourse grade` for conv and for transformer over
   N copies of the reference (public and hidden checks), with --jobs 1 and
   --jobs 2, and the scaling ratio (s/submission at --jobs 1 over --jobs 2);
-- the grading process's CPU seconds per submission at --jobs 1 (less
-  sensitive than wall time to other load; the sandboxed workers' CPU is not
-  counted: their time reaches no rusage this process can read);
+- the CPU seconds per submission at --jobs 1 of the grading process and its
+  sandboxed workers together (core-seconds: less sensitive than wall time to
+  other load; the workers' time reaches this process's rusage because every
+  process in the chain is waited for, the zygote closed, not killed, at exit);
 - the peak memory per worker of each run: the largest grading process and
   the largest sandboxed worker (VmHWM, sampled over the run's process tree);
-- the cost of one sandboxed worker (start, import the reference, close) and
-  that worker's own peak memory, per assignment;
+- the cost of one sandboxed worker (start, import the reference, close),
+  warm (a zygote's child: the default where bubblewrap runs) and cold
+  (DLCOURSE_WARM=0: bubblewrap and a new interpreter per submission), the
+  zygote's own start, and the peak memory of the zygote and of its child,
+  per assignment;
 - when nbgrader is installed: `nbgrader autograde` on the same conv checks
   (the exported course, `dlcourse export nbgrader`; its test cells run the
   checks in nbgrader's own kernel through `autograder.nbgrader_cells`, they do
@@ -66,7 +70,8 @@ class TreeWatch(threading.Thread):
                     continue
                 if b"python" not in command:
                     continue
-                kind = "worker" if b"worker.py" in command else "grader"
+                sandboxed = b"worker.py" in command or b"zygote.py" in command
+                kind = "worker" if sandboxed else "grader"
                 peak = _peak_mb([child])
                 if peak > self.peaks.get(child, ("", 0.0))[1]:
                     self.peaks[child] = (kind, peak)
@@ -142,7 +147,7 @@ def bench_grade(assignment: str, count: int, work: Path) -> dict[int, float]:
         )
         per[jobs] = seconds / count
         grader = max(watch.peak("grader"), main_peak if jobs == 1 else 0.0)
-        cpu = f", grader CPU {watch.cpu / count:.3f} s/submission" if jobs == 1 else ""
+        cpu = f", CPU {watch.cpu / count:.3f} core-s/submission" if jobs == 1 else ""
         print(
             f"  --jobs {jobs}: {seconds:6.1f} s wall, {per[jobs]:.3f} s/submission{cpu} "
             f"({full_marks(out)})\n"
@@ -183,6 +188,7 @@ def _peak_mb(pids: list[int]) -> float:
 def bench_worker(assignment: str, rounds: int) -> None:
     """One sandboxed worker: start it, import the reference, answer nothing, close it."""
     from autograder.config import load_course
+    from autograder.sandbox import warm
     from autograder.sandbox.host import Limits
     from autograder.sandbox.submission import Submission, SubmissionSpec
 
@@ -196,25 +202,69 @@ def bench_worker(assignment: str, rounds: int) -> None:
         import_timeout_s=spec_of.import_timeout_s,
         limits=Limits(memory_mb=spec_of.memory_mb),
         secrets=(course.root,),
+        preload=spec_of.preload,
     )
-    starts, closes, peaks = [], [], []
-    for _ in range(rounds):
-        sub = Submission(spec)
-        started = time.perf_counter()
-        sub._ensure()  # start the worker and import the submission (what a first check pays)
-        starts.append(time.perf_counter() - started)
-        proc = sub.worker.proc
-        peaks.append(_peak_mb(_descendants(proc.pid) + [proc.pid]) if proc else 0.0)
-        started = time.perf_counter()
-        sub.close()
-        closes.append(time.perf_counter() - started)
-    starts.sort()
-    closes.sort()
-    print(
-        f"  {assignment:12s} start+import {starts[len(starts) // 2] * 1000:6.0f} ms, "
-        f"close {closes[len(closes) // 2] * 1000:4.0f} ms (median of {rounds}), "
-        f"worker peak {max(peaks):.0f} MB"
-    )
+
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2] * 1000
+
+    for mode in ("1", "0"):
+        os.environ["DLCOURSE_WARM"] = mode
+        warm.close_all()
+        starts, closes, peaks, zygote_peak, first = [], [], [], 0.0, 0.0
+        for round_ in range(rounds + 1):
+            sub = Submission(spec)
+            started = time.perf_counter()
+            sub._ensure()  # start the worker and import the submission (what a first check pays)
+            seconds = time.perf_counter() - started
+            worker = sub.worker
+            if worker.zygote is not None and worker.zygote.proc is not None:
+                tree = _descendants(worker.zygote.proc.pid)
+                # the zygote is the Python whose parent is bubblewrap; the worker, a leaf
+                zygote = [p for p in tree if _is_python(p) and not _is_python(_parent(p))]
+                zygote_peak = max(zygote_peak, _peak_mb(zygote))
+                peaks.append(_peak_mb([p for p in tree if _is_python(p) and not _children_of(p)]))
+            elif worker.proc is not None:
+                peaks.append(_peak_mb(_descendants(worker.proc.pid) + [worker.proc.pid]))
+            started = time.perf_counter()
+            sub.close()
+            if round_ == 0:
+                first = seconds  # a warm run's first start includes the zygote's
+                continue
+            starts.append(seconds)
+            closes.append(time.perf_counter() - started)
+        label = "warm" if mode == "1" and warm.enabled() else "cold"
+        extra = ""
+        if label == "warm":
+            extra = f"; zygote start {first * 1000 - median(starts):.0f} ms, zygote peak {zygote_peak:.0f} MB"
+        print(
+            f"  {assignment:12s} {label}: start+import {median(starts):6.1f} ms, "
+            f"close {median(closes):5.1f} ms (median of {rounds}), "
+            f"worker peak {max(peaks):.0f} MB{extra}"
+        )
+    os.environ.pop("DLCOURSE_WARM", None)
+    warm.close_all()
+
+
+def _children_of(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _is_python(pid: int) -> bool:
+    try:
+        return b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def bench_nbgrader(count: int, work: Path, dlcourse_per: float) -> None:
