@@ -90,9 +90,21 @@ class GradingContext:
     results: list[CheckResult] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ItemFacts:
+    item: pytest.Item
+    points: float
+    task: str
+    hidden: bool
+    name: str
+    timeout_s: float | None
+    crc: int  # of the node id, which seeds the check's rng
+
+
 class GraderPlugin:
     def __init__(self, ctx: GradingContext) -> None:
         self.ctx = ctx
+        self._item_facts: dict[str, ItemFacts] = {}
 
     def pytest_configure(self, config: pytest.Config) -> None:
         for line in MARKERS:
@@ -115,7 +127,7 @@ class GraderPlugin:
         return self._seed_for(request.node)
 
     def _seed_for(self, item: pytest.Item) -> int:
-        if is_hidden(item) or self.ctx.include_hidden:
+        if self._facts(item).hidden or self.ctx.include_hidden:
             return self.ctx.seed
         return PUBLIC_SEED
 
@@ -131,9 +143,8 @@ class GraderPlugin:
         """Inputs drawn from the submission's seed and the check's id: reproducible."""
         return self._rng_for(request.node, seed)
 
-    @staticmethod
-    def _rng_for(item: pytest.Item, seed: int) -> np.random.Generator:
-        return np.random.default_rng([seed, zlib.crc32(item.nodeid.encode())])
+    def _rng_for(self, item: pytest.Item, seed: int) -> np.random.Generator:
+        return np.random.default_rng([seed, self._facts(item).crc])
 
     # -- collection -----------------------------------------------------------
     def pytest_collection_modifyitems(
@@ -150,8 +161,27 @@ class GraderPlugin:
         self._begin(item)
 
     def _begin(self, item: pytest.Item) -> None:
-        marker = item.get_closest_marker("timeout_s")
-        self.ctx.submission.begin_check(float(marker.args[0]) if marker else self.ctx.timeout_s)
+        timeout_s = self._facts(item).timeout_s
+        self.ctx.submission.begin_check(timeout_s if timeout_s is not None else self.ctx.timeout_s)
+
+    def _facts(self, item: pytest.Item) -> ItemFacts:
+        """What the item's marks and docstring say, read once per session (items do not change)."""
+        facts = self._item_facts.get(item.nodeid)
+        if facts is None or facts.item is not item:
+            points = item.get_closest_marker("points")
+            task = item.get_closest_marker("task")
+            timeout = item.get_closest_marker("timeout_s")
+            facts = ItemFacts(
+                item=item,
+                points=float(points.args[0]) if points else 1.0,
+                task=str(task.args[0]) if task else "",
+                hidden=is_hidden(item),
+                name=check_name(item),
+                timeout_s=float(timeout.args[0]) if timeout else None,
+                crc=zlib.crc32(item.nodeid.encode()),
+            )
+            self._item_facts[item.nodeid] = facts
+        return facts
 
     # -- running a check without pytest's per-item protocol -------------------
     def runs_directly(self, item: pytest.Item) -> bool:
@@ -265,11 +295,8 @@ class GraderPlugin:
     def _record(
         self, item: pytest.Item, outcome: str, message: str, diagnosis: str, kind: str
     ) -> None:
-        points_marker = item.get_closest_marker("points")
-        task_marker = item.get_closest_marker("task")
-        points = float(points_marker.args[0]) if points_marker else 1.0
-        task = str(task_marker.args[0]) if task_marker else ""
-        hidden = is_hidden(item)
+        facts = self._facts(item)
+        points, task, hidden = facts.points, facts.task, facts.hidden
         if outcome == "passed":
             score, status = points, "passed"
         else:
@@ -279,7 +306,7 @@ class GraderPlugin:
             score, status = 0.0, "failed"
         self.ctx.results.append(
             CheckResult(
-                name=check_name(item),
+                name=facts.name,
                 score=score,
                 max_score=points,
                 status=status,

@@ -113,6 +113,18 @@ def difference(got: Any, want: Any, what: str, rtol: float, atol: float) -> tupl
         return None
     g = got_arr.astype(float)
     w = want_arr.astype(float)
+    # The common case first: every value finite on both sides and every entry
+    # within tolerance is exactly the verdict of the full comparison below, in
+    # a third of its array operations.
+    abs_w = np.abs(w)
+    top = abs_w.max()
+    error = np.abs(g - w)
+    if (
+        np.isfinite(top)
+        and np.isfinite(error.max())
+        and bool(np.all(error <= atol + 1e-9 * top + rtol * abs_w))
+    ):
+        return None
     bad_nan = np.isnan(g) & ~np.isnan(w)
     if bad_nan.any():
         index = tuple(int(i) for i in np.argwhere(bad_nan)[0])

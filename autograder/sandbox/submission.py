@@ -8,6 +8,7 @@ of the trust boundary and imports nothing of the grader but the sandbox.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import textwrap
 import time
@@ -35,9 +36,21 @@ MAX_RESTARTS = 8
 # ---------------------------------------------------------------------------
 # Describing values and calls
 # ---------------------------------------------------------------------------
+_DTYPE_NAMES: dict[Any, str] = {}  # str(dtype) is slow, and every call is described
+
+
+def _dtype_name(dtype: Any) -> str:
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = str(dtype)
+        if len(_DTYPE_NAMES) < 256:
+            _DTYPE_NAMES[dtype] = name
+    return name
+
+
 def describe_value(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return f"array{tuple(value.shape)} {value.dtype}"
+        return f"array{tuple(value.shape)} {_dtype_name(value.dtype)}"
     if isinstance(value, Handle):
         return "cache"
     if isinstance(value, (list, tuple)):
@@ -70,6 +83,12 @@ class SubmissionSpec:
     limits: Limits = Limits()
     secrets: tuple[Path, ...] = ()
     preload: tuple[str, ...] = ("numpy",)  # imported by the warm worker before the submission
+
+
+@functools.lru_cache(maxsize=256)
+def _harness_source(fn: Callable[..., Any]) -> str:
+    """A harness function's source, read once per grading process (not per submission)."""
+    return textwrap.dedent(inspect.getsource(fn))
 
 
 class Submission:
@@ -227,7 +246,7 @@ class Submission:
         self._ensure()
         name = fn.__name__
         if name not in self._defined:
-            source = textwrap.dedent(inspect.getsource(fn))
+            source = _harness_source(fn)
             self._request({"op": "define", "name": name, "source": source}, f"setting up {name}")
             self._defined.add(name)
         label = f"{name}:{args[0]}" if args and isinstance(args[0], str) else name
