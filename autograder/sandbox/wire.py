@@ -59,6 +59,7 @@ MAX_TRACE_ENTRIES = 20  # lines of an error's traceback kept
 _TIME_CHECK_EVERY = 1024  # nodes between two looks at the clock while decoding
 _monotonic = time.monotonic
 _ALLOWED_KINDS = frozenset("biufc")
+_PLAIN = frozenset({str, int, float, bool})  # exact types that encode as themselves
 MAX_NDIM = 32
 # Every dtype the wire carries, by its dtype string (byte order explicit: "<",
 # ">" or "|" for one-byte types): booleans, integers, floats, complex numbers.
@@ -109,7 +110,16 @@ def encode_value(value: Any, blobs: list[bytes], handle_of: Any = None, depth: i
     """
     if depth > MAX_DEPTH:
         raise Unencodable("value nested too deeply")
-    if value is None or isinstance(value, (bool, str)):
+    cls = type(value)  # exact built-in types first: most of what travels
+    if cls in _PLAIN or value is None:
+        return value
+    if cls is list:
+        return {"L": [encode_value(v, blobs, handle_of, depth + 1) for v in value]}
+    if cls is tuple:
+        return {"T": [encode_value(v, blobs, handle_of, depth + 1) for v in value]}
+    if cls is dict:
+        return _encode_dict(value, blobs, handle_of, depth)
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         return int(value)
@@ -144,15 +154,19 @@ def encode_value(value: Any, blobs: list[bytes], handle_of: Any = None, depth: i
     if isinstance(value, list):
         return {"L": [encode_value(v, blobs, handle_of, depth + 1) for v in value]}
     if isinstance(value, dict):
-        items = []
-        for key, item in value.items():
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
-                raise Unencodable(f"dict key of type {type(key).__name__} cannot be sent")
-            items.append([key, encode_value(item, blobs, handle_of, depth + 1)])
-        return {"D": items}
+        return _encode_dict(value, blobs, handle_of, depth)
     if handle_of is not None:
         return {"H": handle_of(value)}
     raise Unencodable(f"a value of type {type(value).__name__} cannot be sent")
+
+
+def _encode_dict(value: dict[Any, Any], blobs: list[bytes], handle_of: Any, depth: int) -> Any:
+    items = []
+    for key, item in value.items():
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise Unencodable(f"dict key of type {type(key).__name__} cannot be sent")
+        items.append([key, encode_value(item, blobs, handle_of, depth + 1)])
+    return {"D": items}
 
 
 def clip(text: Any, limit: int = MAX_ERROR_TEXT) -> str:
