@@ -147,3 +147,65 @@ def test_the_smallcnn_harness_gradient_equals_backward_with_dout():
     out.backward(torch.as_tensor(dout))
     assert np.array_equal(logits, out.detach().numpy())
     assert np.array_equal(dx, xt.grad.numpy())
+
+
+class _InProcess:
+    """A stand-in for `sub` that runs harness functions on a trusted module in this process."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def run(self, fn, *args, **kwargs):
+        return fn(self.module, *args, **kwargs)
+
+
+class _CountingOracle:
+    """A live cnn oracle that counts the reference runs it is asked for."""
+
+    def __init__(self):
+        from autograder.checkkit import LiveOracle
+
+        self.live = LiveOracle("cnn")
+        self.runs = 0
+
+    def run(self, fn, *args, **kwargs):
+        self.runs += 1
+        return self.live.run(fn, *args, **kwargs)
+
+
+def _reference_cnn(edit=None):
+    import types
+
+    source = (ROOT / "solutions" / "cnn" / "cnn.py").read_text(encoding="utf-8")
+    if edit is not None:
+        assert edit[0] in source
+        source = source.replace(*edit)
+    module = types.ModuleType("cnn_under_test")
+    exec(compile(source, "cnn_under_test.py", "exec"), module.__dict__)  # trusted test code
+    return module
+
+
+@pytest.mark.slow
+def test_the_training_check_asks_the_reference_only_when_the_accuracy_falls_short():
+    """Is a well-trained network passed without training the reference, and a frozen one
+    failed with what the reference reaches on the same data?"""
+    from autograder.checkkit import CheckFailure
+    from autograder.checks.cnn.common import check_training
+
+    oracle = _CountingOracle()
+    check_training(_InProcess(_reference_cnn()), oracle, np.random.default_rng(21))
+    assert oracle.runs == 0
+
+    frozen = _reference_cnn(
+        (
+            "torch.optim.AdamW(model.parameters(), lr=lr,",
+            "torch.optim.AdamW(model.parameters(), lr=0.0,",
+        )
+    )
+    with pytest.raises(CheckFailure) as failed:
+        check_training(_InProcess(frozen), oracle, np.random.default_rng(21))
+    assert oracle.runs == 1
+    message = str(failed.value)
+    assert "expected at least 40%" in message and "the reference reaches" in message
+    reached = float(message.rsplit("the reference reaches ", 1)[1].split("%")[0])
+    assert reached >= 40.0, message

@@ -472,7 +472,13 @@ def check_fit(
 def check_training(
     sub, oracle, rng, n_train=400, n_test=200, epochs=5, batch_size=20, lr=1e-2, threshold=0.4
 ):
-    """SmallCNN trained briefly with fit on digit-like images classifies held-out ones well."""
+    """SmallCNN trained briefly with fit on digit-like images classifies held-out ones well.
+
+    The verdict needs no reference: the student's predictions are scored
+    against the true labels, and without patience every epoch runs. The
+    reference trains the same network (as long again as the student's run)
+    only when the accuracy falls short, to say what it reaches.
+    """
     x_train, y_train, templates = synthetic_digits(rng, n_train)
     x_test, y_test, _ = synthetic_digits(rng, n_test, templates=templates)
     state = smallcnn_init_state(rng, 10)
@@ -480,7 +486,6 @@ def check_training(
         state=state, x_train=x_train, y_train=y_train, x_test=x_test,
         epochs=epochs, batch_size=batch_size, lr=lr,
     )  # fmt: skip
-    want = oracle.run(run_cnn, "training", **kw)
     got = sub.run(run_cnn, "training", **kw)
     call = (
         f"SmallCNN() trained with your fit on {n_train} digit-like 8x8 images for {epochs} "
@@ -496,12 +501,13 @@ def check_training(
         raise CheckFailure(
             f"{call}\n  expected {y_test.shape} predictions, got {predictions.shape}"
         )
-    if epochs_run != want[1]:
+    if epochs_run != epochs:
         raise CheckFailure(
-            f"{call}\n  history records {epochs_run} epochs, expected {want[1]} (no patience: every epoch runs)"
+            f"{call}\n  history records {epochs_run} epochs, expected {epochs} (no patience: every epoch runs)"
         )
     accuracy = float(np.mean(predictions == y_test))
     if accuracy < threshold:
+        want = oracle.run(run_cnn, "training", **kw)
         reference = float(np.mean(np.asarray(want[0]) == y_test))
         raise CheckFailure(
             f"{call}\n  test accuracy {accuracy:.1%}, expected at least {threshold:.0%} "
