@@ -238,7 +238,7 @@ class _Decoder:
             if node.get("t") and self.as_torch:
                 import torch
 
-                return torch.from_numpy(array.copy())
+                return torch.from_numpy(array)  # already an owned copy
             return array
         if "H" in node:
             if not isinstance(node["H"], int):
