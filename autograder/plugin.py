@@ -234,11 +234,11 @@ class GraderPlugin:
         the fixtures' values, the call, the outcome turned into a result. Only
         KeyboardInterrupt and pytest.exit escape, as under pytest.
         """
-        self._begin(item)
         callspec = getattr(item, "callspec", None)
         params = callspec.params if callspec is not None else {}
         excinfo: BaseException | None = None
         try:
+            self._begin(item)  # a set-up failure is the check's result, as under pytest
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the session runs with -W ignore
                 kwargs = {
