@@ -89,6 +89,8 @@ EIGHT = np.arange(2.0).tobytes()  # 16 bytes: two float64
         ({"A": 0, "d": "<f8"}, EIGHT, "shape"),
         ({"A": 0, "d": "<f8", "h": [1] * 40 + [2]}, EIGHT, "shape"),  # too many axes
         ({"A": 0, "d": "<f8", "h": [0, 10**30]}, b"", "shape"),  # huge
+        # no bytes, but dimensions whose product overflows numpy's sizes
+        ({"A": 0, "d": "<f8", "h": [0] + [2**29] * 31}, b"", "malformed"),
         ({"A": 0, "d": "<f8", "h": [2**40, 2**40]}, EIGHT, "shape"),
         # a product that wraps around in 64-bit arithmetic to exactly two items
         ({"A": 0, "d": "<f8", "h": [2**33, 2**31 + 1]}, EIGHT, "shape|match"),
