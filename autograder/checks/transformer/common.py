@@ -110,8 +110,8 @@ def run_layer(module, cls, init_args, state, x, mask, dout, eval_mode=True, repe
                     findings.append(name)
             return func(*args, **(kwargs or {}))
 
-    # The CPU generator alone: torch.manual_seed also queues seeds for every
-    # accelerator backend, which costs more than the layer itself.
+    # The CPU generator alone (the same state as torch.manual_seed(0)): torch.manual_seed
+    # also queues a seed, with a formatted stack trace, for every accelerator backend.
     torch.default_generator.manual_seed(0)
     with Watch():
         layer = getattr(module, cls)(*init_args)
