@@ -1,12 +1,14 @@
 """Speed figures of the grader (a script that prints numbers, not a test).
 
-    .venv/bin/python tests/benchmark.py [--copies 20] [--torch-copies 6] [--no-nbgrader]
+    .venv/bin/python tests/benchmark.py [--copies 20] [--torch-copies 12] [--no-nbgrader]
 
 Prints, in one run:
 
 - seconds per submission of `dlcourse grade` for conv and for transformer over
   N copies of the reference (public and hidden checks), with --jobs 1 and
-  --jobs 2, and the scaling ratio (s/submission at --jobs 1 over --jobs 2);
+  --jobs 2: overall (wall / N) and marginal ((T(N) - T(2)) / (N - 2): one more
+  submission once grading processes, zygotes and collected checks exist), and
+  the scaling ratio of the marginal figures (--jobs 1 over --jobs 2);
 - the CPU seconds per submission at --jobs 1 of the grading process and its
   sandboxed workers together (core-seconds: less sensitive than wall time to
   other load; the workers' time reaches this process's rusage because every
@@ -21,7 +23,7 @@ Prints, in one run:
 - when nbgrader is installed: `nbgrader autograde` on the same conv checks
   (the exported course, `dlcourse export nbgrader`; its test cells run the
   checks in nbgrader's own kernel through `autograder.nbgrader_cells`, they do
-  not call `dlcourse grade`), per submission, next to `dlcourse grade`.
+  not call `dlcourse grade`), marginal per submission, next to `dlcourse grade`.
 """
 
 from __future__ import annotations
@@ -68,8 +70,8 @@ class TreeWatch(threading.Thread):
                     command = Path(f"/proc/{child}/cmdline").read_bytes()
                 except OSError:
                     continue
-                if b"python" not in command:
-                    continue
+                if b"python" not in command.split(b"\0")[0]:
+                    continue  # bubblewrap's own processes name python only in their arguments
                 sandboxed = b"worker.py" in command or b"zygote.py" in command
                 kind = "worker" if sandboxed else "grader"
                 peak = _peak_mb([child])
@@ -136,25 +138,50 @@ def full_marks(out: Path) -> str:
     return f"{len(results)} graded" + (f", {short} NOT at full marks" if short else ", full marks")
 
 
+BASE_COPIES = 2  # a run this small is almost all fixed cost: start-up, pool, zygotes, collection
+
+
 def bench_grade(assignment: str, count: int, work: Path) -> dict[int, float]:
+    """s/submission over `count` copies, and the marginal cost with the fixed costs taken out.
+
+    The marginal figure is (T(count) - T(2)) / (count - 2): what one more
+    submission costs once the grading processes, their zygotes and their
+    collected checks exist (a course's batch is hundreds of submissions).
+    """
     subs = copies_of_reference(assignment, count, work)
+    base = copies_of_reference(assignment, BASE_COPIES, work / "base")
     per: dict[int, float] = {}
     print(f"{assignment}: dlcourse grade, {count} copies of the reference (public + hidden)")
     for jobs in (1, 2):
-        out = work / f"out-{assignment}-{jobs}"
-        seconds, main_peak, _, watch = timed(
-            dlcourse("grade", assignment, str(subs), "--out", str(out), "--jobs", str(jobs))
-        )
-        per[jobs] = seconds / count
+        runs = {}
+        for label, folder, n in (("base", base, BASE_COPIES), ("all", subs, count)):
+            out = work / f"out-{assignment}-{jobs}-{label}"
+            runs[label] = (
+                *timed(
+                    dlcourse(
+                        "grade", assignment, str(folder), "--out", str(out), "--jobs", str(jobs)
+                    )
+                ),
+                out,
+                n,
+            )
+        seconds, main_peak, _, watch, out, _ = runs["all"]
+        base_seconds, _, _, base_watch, _, _ = runs["base"]
+        marginal = (seconds - base_seconds) / (count - BASE_COPIES)
+        per[jobs] = marginal
         grader = max(watch.peak("grader"), main_peak if jobs == 1 else 0.0)
-        cpu = f", CPU {watch.cpu / count:.3f} core-s/submission" if jobs == 1 else ""
+        cpu = ""
+        if jobs == 1:
+            cpu_marginal = (watch.cpu - base_watch.cpu) / (count - BASE_COPIES)
+            cpu = f"; CPU {cpu_marginal:.3f} core-s/submission marginal ({watch.cpu / count:.3f} overall)"
         print(
-            f"  --jobs {jobs}: {seconds:6.1f} s wall, {per[jobs]:.3f} s/submission{cpu} "
-            f"({full_marks(out)})\n"
+            f"  --jobs {jobs}: {seconds:6.1f} s wall, {seconds / count:.3f} s/submission overall, "
+            f"{marginal:.3f} s/submission marginal (fixed {base_seconds - BASE_COPIES * marginal:.1f} s)"
+            f"{cpu} ({full_marks(out)})\n"
             f"             peak memory per worker: grading process {grader:.0f} MB, "
-            f"sandboxed worker {watch.peak('worker'):.0f} MB"
+            f"sandboxed worker {watch.peak('worker'):.0f} MB (RSS; a zygote's child shares its pages)"
         )
-    print(f"  scaling --jobs 2 over --jobs 1: {per[1] / per[2]:.2f}x")
+    print(f"  scaling --jobs 2 over --jobs 1 (marginal): {per[1] / per[2]:.2f}x")
     return per
 
 
@@ -262,21 +289,17 @@ def _parent(pid: int) -> int:
 
 def _is_python(pid: int) -> bool:
     try:
-        return b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return b"python" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
     except OSError:
         return False
 
 
-def bench_nbgrader(count: int, work: Path, dlcourse_per: float) -> None:
-    if shutil.which("nbgrader", path=ENV["PATH"]) is None:
-        print("nbgrader side-by-side: nbgrader is not installed (pip install nbgrader)")
-        return
-    course = work / "nbgrader-course"
-    print(f"nbgrader side-by-side, conv, {count} notebooks of the reference:")
-    seconds, _, code, _ = timed(dlcourse("export", "nbgrader", "conv", "--out", str(course)))
+def _nbgrader_run(count: int, course: Path) -> tuple[float, float] | None:
+    """(wall seconds, largest process MB) of `nbgrader autograde` on `count` reference notebooks."""
+    _, _, code, _ = timed(dlcourse("export", "nbgrader", "conv", "--out", str(course)))
     if code != 0:
         print("  export failed; skipped")
-        return
+        return None
     timed([str(BIN / "nbgrader"), "generate_assignment", "conv"], cwd=course)
     source = course / "source" / "conv" / "conv.ipynb"
     for index in range(count):
@@ -284,22 +307,36 @@ def bench_nbgrader(count: int, work: Path, dlcourse_per: float) -> None:
         folder.mkdir(parents=True)
         shutil.copy(source, folder / "conv.ipynb")
     seconds, peak, code, watch = timed([str(BIN / "nbgrader"), "autograde", "conv"], cwd=course)
-    peak = max(peak, watch.peak("grader"))
     if code != 0:
         print(f"  nbgrader autograde exited {code}; figures not comparable")
+        return None
+    return seconds, max(peak, watch.peak("grader"))
+
+
+def bench_nbgrader(count: int, work: Path, dlcourse_per: float) -> None:
+    """nbgrader's marginal s/submission on the same conv checks, next to dlcourse's."""
+    if shutil.which("nbgrader", path=ENV["PATH"]) is None:
+        print("nbgrader side-by-side: nbgrader is not installed (pip install nbgrader)")
         return
-    per = seconds / count
+    print(f"nbgrader side-by-side, conv, {count} notebooks of the reference:")
+    base = _nbgrader_run(BASE_COPIES, work / "nbgrader-base")
+    full = _nbgrader_run(count, work / "nbgrader-course")
+    if base is None or full is None:
+        return
+    per = (full[0] - base[0]) / (count - BASE_COPIES)
     print(
-        f"  nbgrader autograde: {seconds:6.1f} s wall, {per:.3f} s/submission "
-        f"(checks in nbgrader's kernel), largest process {peak:.0f} MB"
+        f"  nbgrader autograde: {full[0]:6.1f} s wall, {full[0] / count:.3f} s/submission overall, "
+        f"{per:.3f} s/submission marginal (checks in nbgrader's kernel), largest process {full[1]:.0f} MB"
     )
-    print(f"  dlcourse grade --jobs 1 is {per / dlcourse_per:.1f}x faster per submission")
+    print(
+        f"  dlcourse grade --jobs 1 is {per / dlcourse_per:.1f}x faster per submission (marginal)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=20, help="conv submissions")
-    parser.add_argument("--torch-copies", type=int, default=6, help="transformer submissions")
+    parser.add_argument("--torch-copies", type=int, default=12, help="transformer submissions")
     parser.add_argument("--rounds", type=int, default=5, help="worker starts to time")
     parser.add_argument("--no-nbgrader", action="store_true")
     options = parser.parse_args()
