@@ -1,4 +1,4 @@
-"""The local process pool's grading processes: a memory limit and a scratch folder each.
+"""The local process pool's grading processes: a memory limit, a scratch folder and a core each.
 
 Each grading process runs under its own address-space limit
 (`DLCOURSE_GRADER_MEMORY_MB`, default 6144; 0 turns it off) and keeps its
@@ -17,6 +17,7 @@ import tempfile
 import time
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 GRADER_MEMORY_MB = 6144
 
@@ -37,13 +38,19 @@ def grader_memory_mb() -> int:
     return GRADER_MEMORY_MB
 
 
-def start_grading_process(megabytes: int, scratch: str) -> None:
+def start_grading_process(megabytes: int, scratch: str, slots: Any = None) -> None:
     """A pool's grading process: its memory limit, and its own temporary folder.
 
     Every temporary folder and cgroup the process makes is then found by its
     pid after it dies, however it dies (see `sweep_scratch`).
     """
     limit_grader_memory(megabytes)
+    if slots is not None:
+        with slots.get_lock():
+            slot = slots.value
+            slots.value += 1
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cores[slot % len(cores)]})
     if scratch:
         folder = Path(scratch) / f"grader-{os.getpid()}"
         folder.mkdir(exist_ok=True)
@@ -75,9 +82,15 @@ def process_pool(workers: int, scratch: Path | None = None) -> Executor:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    context = multiprocessing.get_context("forkserver")
+    # One core per grading process (its zygote and workers inherit it) when there are
+    # cores enough: a grader and its worker hand over on every request, and a hand-over
+    # on the same core costs no cross-core wake-up (conv at --jobs 2: 1.70x -> 1.85x).
+    pin = os.environ.get("DLCOURSE_PIN", "1") != "0" and workers <= len(os.sched_getaffinity(0))
+    slots = context.Value("i", 0) if pin else None
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("forkserver"),
+        mp_context=context,
         initializer=start_grading_process,
-        initargs=(grader_memory_mb(), str(scratch or "")),
+        initargs=(grader_memory_mb(), str(scratch or ""), slots),
     )

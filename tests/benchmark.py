@@ -9,10 +9,10 @@ Prints, in one run:
   --jobs 2: overall (wall / N) and marginal ((T(N) - T(2)) / (N - 2): one more
   submission once grading processes, zygotes and collected checks exist), and
   the scaling ratio of the marginal figures (--jobs 1 over --jobs 2);
-- the CPU seconds per submission at --jobs 1 of the grading process and its
-  sandboxed workers together (core-seconds: less sensitive than wall time to
-  other load; the workers' time reaches this process's rusage because every
-  process in the chain is waited for, the zygote closed, not killed, at exit);
+- the CPU seconds per submission (core-seconds, marginal, less sensitive than
+  wall time to other load) of the main process, the grading processes and the
+  sandbox (zygotes with the workers they forked, or cold workers), sampled
+  from /proc over the run's process tree;
 - the peak memory per worker of each run: the largest grading process and
   the largest sandboxed worker (VmHWM, sampled over the run's process tree);
 - the cost of one sandboxed worker (start, import the reference, close),
@@ -48,47 +48,70 @@ ENV = {
 }
 
 
-class TreeWatch(threading.Thread):
-    """Samples the peak RSS (VmHWM) of every process below `pid` until it exits.
+TICK = os.sysconf("SC_CLK_TCK")
 
-    Sandboxed workers (their command runs `worker.py`) and grading processes
-    (everything else that is Python) are kept apart; short-lived workers
-    between two samples may be missed, so the worker figure is a lower bound.
+
+def _cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """utime + stime of `pid` (and, with `reaped`, of the children it has waited for)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    used = int(fields[11]) + int(fields[12])  # utime, stime
+    if reaped:
+        used += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return used / TICK
+
+
+class TreeWatch(threading.Thread):
+    """Samples the peak RSS (VmHWM) and the CPU time of every process below `pid` until it exits.
+
+    Sandboxed workers (their command runs `worker.py` or `zygote.py`) and
+    grading processes (everything else that is Python) are kept apart; short-lived
+    workers between two samples may be missed, so the worker figure is a lower bound.
+    CPU: each process's own time, its last sample (up to one interval short, the
+    same for every run: it cancels out of a marginal figure); a zygote's includes
+    the children it forked and reaped (the submissions' workers).
     """
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peaks: dict[int, tuple[str, float]] = {}
+        self.cpu_of: dict[int, tuple[str, float]] = {}
         self.done = threading.Event()
-        self.cpu = 0.0
 
     def run(self) -> None:
         while not self.done.is_set():
-            for child in _descendants(self.pid):
+            for child in [self.pid, *_descendants(self.pid)]:
                 try:
-                    command = Path(f"/proc/{child}/cmdline").read_bytes()
+                    argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
                 except OSError:
                     continue
-                if b"python" not in command.split(b"\0")[0]:
+                if b"python" not in argv[0]:
                     continue  # bubblewrap's own processes name python only in their arguments
-                sandboxed = b"worker.py" in command or b"zygote.py" in command
+                sandboxed = any(b"worker.py" in a or b"zygote.py" in a for a in argv)
                 kind = "worker" if sandboxed else "grader"
                 peak = _peak_mb([child])
                 if peak > self.peaks.get(child, ("", 0.0))[1]:
                     self.peaks[child] = (kind, peak)
+                if child == self.pid:
+                    self.cpu_of[child] = ("main", _cpu_seconds(child))
+                elif not sandboxed:
+                    self.cpu_of[child] = ("grader", _cpu_seconds(child))
+                elif not _is_python(_parent(child)):  # a zygote or a cold worker, not a fork
+                    self.cpu_of[child] = ("sandbox", _cpu_seconds(child, reaped=True))
             time.sleep(0.02)
 
     def peak(self, kind: str) -> float:
         return max((mb for k, mb in self.peaks.values() if k == kind), default=0.0)
 
+    def cpu(self, kind: str | None = None) -> float:
+        return sum(s for k, s in self.cpu_of.values() if kind is None or k == kind)
+
 
 def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int, TreeWatch]:
-    """(wall seconds, peak RSS in MB of the run's main process, exit code, its tree's peaks).
-
-    The watch's `cpu` is the CPU seconds of the processes the run waited for
-    (all of them at --jobs 1; a process pool's are not among them).
-    """
+    """(wall seconds, peak RSS in MB of the run's main process, exit code, its tree's watch)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -100,7 +123,6 @@ def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int, Tree
     _, status, usage = os.wait4(proc.pid, 0)
     watch.done.set()
     watch.join()
-    watch.cpu = usage.ru_utime + usage.ru_stime
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     if proc.returncode not in (0, 1):
@@ -170,14 +192,19 @@ def bench_grade(assignment: str, count: int, work: Path) -> dict[int, float]:
         marginal = (seconds - base_seconds) / (count - BASE_COPIES)
         per[jobs] = marginal
         grader = max(watch.peak("grader"), main_peak if jobs == 1 else 0.0)
-        cpu = ""
-        if jobs == 1:
-            cpu_marginal = (watch.cpu - base_watch.cpu) / (count - BASE_COPIES)
-            cpu = f"; CPU {cpu_marginal:.3f} core-s/submission marginal ({watch.cpu / count:.3f} overall)"
+        parts = {
+            kind: (watch.cpu(kind) - base_watch.cpu(kind)) / (count - BASE_COPIES)
+            for kind in ("main", "grader", "sandbox")
+        }
+        cpu = (
+            f"\n             CPU {sum(parts.values()):.3f} core-s/submission marginal "
+            f"(main process {parts['main']:.3f}, grading processes {parts['grader']:.3f}, "
+            f"sandbox {parts['sandbox']:.3f}); {watch.cpu() / count:.3f} overall"
+        )
         print(
             f"  --jobs {jobs}: {seconds:6.1f} s wall, {seconds / count:.3f} s/submission overall, "
-            f"{marginal:.3f} s/submission marginal (fixed {base_seconds - BASE_COPIES * marginal:.1f} s)"
-            f"{cpu} ({full_marks(out)})\n"
+            f"{marginal:.3f} s/submission marginal (fixed {base_seconds - BASE_COPIES * marginal:.1f} s) "
+            f"({full_marks(out)}){cpu}\n"
             f"             peak memory per worker: grading process {grader:.0f} MB, "
             f"sandboxed worker {watch.peak('worker'):.0f} MB (RSS; a zygote's child shares its pages)"
         )
