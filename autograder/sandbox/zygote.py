@@ -112,10 +112,31 @@ def _enter_namespaces() -> None:
     _prctl(PR_SET_DUMPABLE, 0)
 
 
+def _mounts_below_tmp() -> list[str]:
+    """Mount points under /tmp, in mount order (a course or its venv may live there)."""
+    found = []
+    with open("/proc/self/mountinfo") as handle:
+        for line in handle:
+            point = line.split()[4].replace("\\040", " ")
+            if point.startswith("/tmp/"):
+                found.append(point)
+    return found
+
+
 def _private_mounts(files: list[tuple[str, bytes]]) -> None:
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     tmpfs = MS_NOSUID | MS_NODEV
+    # what the sandbox mounted below /tmp (the course's venv, the masks over it) is
+    # mounted again on the private /tmp, from handles opened before it hid them
+    below = _mounts_below_tmp()
+    handles = {point: os.open(point, os.O_PATH) for point in dict.fromkeys(below)}
     _mount("tmpfs", "/tmp", "tmpfs", tmpfs, f"size={TMPFS_BYTES},mode=1777")
+    for point in below:
+        os.makedirs(point, exist_ok=True)
+        _mount(f"/proc/self/fd/{handles[point]}", point, None, MS_BIND | MS_REC)
+        _mount("none", point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | tmpfs)
+    for handle in handles.values():
+        os.close(handle)
     size = max(1 << 20, 2 * sum(len(data) for _, data in files) + (64 << 10) * (len(files) + 1))
     _mount("tmpfs", SUB_DIR, "tmpfs", tmpfs, f"size={size},mode=755")
     for name, data in files:
