@@ -34,11 +34,10 @@ from autograder.sandbox.isolation import (
     Cgroup,
     Limits,
     apply_limits,
-    bind_args,
+    bwrap_command,
     bwrap_path,
     cgroups_available,
     describe,
-    package_paths,
     python_path,
     user_task_count,
 )
@@ -111,14 +110,7 @@ class Worker:
         bwrap = bwrap_path()
         if bwrap:
             sub_path, runtime_path = "/sandbox/sub", "/sandbox/runtime"
-            command = [
-                bwrap,
-                "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-                "--die-with-parent", "--new-session", "--clearenv",
-                *bind_args(runtime, sub, [*self.secrets], package_paths(self.forbidden)),
-            ]  # fmt: skip
-            for key, value in {**SCRUBBED_ENV, "HOME": "/tmp", "TMPDIR": "/tmp"}.items():
-                command += ["--setenv", key, value]
+            command = bwrap_command(bwrap, runtime, sub, [*self.secrets], self.forbidden)
             env = None
         else:
             sub_path, runtime_path = str(sub), str(runtime)

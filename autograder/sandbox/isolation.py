@@ -269,6 +269,21 @@ def bind_args(
     return args
 
 
+def bwrap_command(
+    bwrap: str, runtime: Path, sub: Path | None, secrets: list[Path], forbidden: tuple[str, ...]
+) -> list[str]:
+    """bubblewrap's command line up to the program: namespaces, mounts, scrubbed environment."""
+    command = [
+        bwrap,
+        "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
+        "--die-with-parent", "--new-session", "--clearenv",
+        *bind_args(runtime, sub, secrets, package_paths(forbidden)),
+    ]  # fmt: skip
+    for key, value in {**SCRUBBED_ENV, "HOME": "/tmp", "TMPDIR": "/tmp"}.items():
+        command += ["--setenv", key, value]
+    return command
+
+
 def apply_limits(limits: Limits, cgroup: Cgroup | None, nproc: int | None) -> None:
     """In the worker's process, between fork and exec: join the cgroup, set the rlimits."""
     if cgroup:

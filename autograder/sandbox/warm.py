@@ -35,14 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from autograder.sandbox.isolation import (
-    SCRUBBED_ENV,
     Cgroup,
     Limits,
     apply_limits,
-    bind_args,
+    bwrap_command,
     bwrap_path,
     cgroups_available,
-    package_paths,
     python_path,
     user_task_count,
 )
@@ -119,15 +117,9 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         bwrap = bwrap_path()
         assert bwrap
-        hidden = package_paths(self.config.forbidden)
-        command = [
-            bwrap,
-            "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-            "--die-with-parent", "--new-session", "--clearenv",
-            *bind_args(runtime, None, list(self.config.secrets), hidden),
-        ]  # fmt: skip
-        for key, value in {**SCRUBBED_ENV, "HOME": "/tmp", "TMPDIR": "/tmp"}.items():
-            command += ["--setenv", key, value]
+        command = bwrap_command(
+            bwrap, runtime, None, list(self.config.secrets), self.config.forbidden
+        )
         command += [
             python_path(),
             "-I",
