@@ -177,7 +177,7 @@ class Worker:
             for fd in (req_r, resp_w, out):
                 os.close(fd)
         self.zygote = zygote
-        self.exit_code: int | None = None
+        self.exit_code = None
         self._req_w, self._resp_r = req_w, resp_r
         return True
 

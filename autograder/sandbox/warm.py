@@ -104,7 +104,6 @@ class Zygote:
         self.sock: socket.socket | None = None
         self.busy = False  # a child is running
         self.info: dict[str, Any] = {}
-        self.forks = 0
 
     # -- life cycle ---------------------------------------------------------
     def start(self) -> None:
@@ -219,7 +218,6 @@ class Zygote:
             self.kill()
             raise ZygoteError(f"the zygote is gone ({exc})") from None
         self.busy = True
-        self.forks += 1
 
     def wait_exit(self, timeout: float) -> int | None:
         """The finished child's exit code (128 + n for signal n); None if it did not end in time."""
