@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.paths import find_root
-from autograder.quiz.answers import FORMAT, letters, render_answer_file, valid_student
-from autograder.quiz.bank import Quiz, draw_values, student_seed
+from autograder.quiz.answers import FORMAT, letters, valid_student
+from autograder.quiz.bank import Question, Quiz, draw_values, student_seed
 from autograder.quiz.draw import for_student, letter
 from autograder.quiz.engine import render_option, render_text
 from autograder.quiz.take import UI, get_quiz
@@ -25,24 +25,41 @@ _HEAD = {
     "en": {
         "student": "Student",
         "seed": "seed",
-        "points": "points",
+        "point": "{points:g} point",
+        "points": "{points:g} points",
         "answer": "Answer",
         "how": (
             "Options and values are this student's own: grade the answers with the same "
             "student id. Write option letters (B, or A, C when several apply) or a number."
         ),
         "sheet": "Answer sheet (copy into a file for `dlcourse quiz grade`)",
+        # The comments of the answer sheet; the same words as `take --export` writes.
+        "sheet_about": (
+            "dlcourse quiz answers: one 'question-id: answer' per line (course/docs/quizzes.md)."
+        ),
+        "sheet_how": "Choice: option letters (B, or A, C for several); numeric: a number; empty: no answer.",
+        "one_of": "one of {letters}",
+        "all_of": "all that apply of {letters}, comma separated",
+        "a_number": "a number",
+        "number": "Q{number}",
     },
     "ko": {
         "student": "학생",
         "seed": "시드",
-        "points": "점",
+        "point": "{points:g}점",
+        "points": "{points:g}점",
         "answer": "답",
         "how": (
             "보기 순서와 값은 이 학생의 것이므로 같은 학생 ID로 채점한다. 보기 문자(B, 여러 개면 A, C)나 "
             "숫자로 답하시오."
         ),
         "sheet": "답안지 (`dlcourse quiz grade`에 넣을 파일로 옮겨 적는다)",
+        "sheet_about": "dlcourse 퀴즈 답안: 한 줄에 '문제-ID: 답' 하나 (course/docs/quizzes.md).",
+        "sheet_how": "선택형은 보기 문자(B, 여러 개면 A, C), 수치형은 숫자로 쓰고, 비워 두면 답하지 않은 것이다.",
+        "one_of": "{letters} 중 하나",
+        "all_of": "{letters} 중 해당하는 것 모두, 쉼표로 구분",
+        "a_number": "숫자",
+        "number": "{number}번",
     },
 }
 
@@ -122,6 +139,46 @@ def build_paper(quiz: Quiz, student: str, lang: str = "en") -> Paper:
     )
 
 
+def points_label(points: float, lang: str) -> str:
+    """What a question is worth, as the paper prints it: "1 point", "2 points", "1점"."""
+    head = _HEAD[lang]
+    return (head["point"] if points == 1 else head["points"]).format(points=points)
+
+
+def _kind_hint(question: Question, lang: str) -> str:
+    head = _HEAD[lang]
+    if question.kind == "single":
+        return head["one_of"].format(letters=letters(len(question.options)))
+    if question.kind == "multiple":
+        return head["all_of"].format(letters=letters(len(question.options)))
+    return head["a_number"]
+
+
+def render_sheet(view: Quiz, student: str, seed: int, lang: str) -> str:
+    """A blank answer sheet in the answer-file format, its comments in the paper's language.
+
+    `view` is the student's view of the quiz (`draw.for_student`). The keys of
+    the file (`format`, `quiz`, the question ids) are the same in every
+    language; only the `#` comments are translated, so `quiz grade` reads a
+    Korean sheet exactly as an English one.
+    """
+    head = _HEAD[lang]
+    out = [
+        f"# {head['sheet_about']}",
+        f"# {head['sheet_how']}",
+        f"format: {FORMAT}",
+        f"quiz: {view.id}",
+        f"student: {student}",
+        f"seed: {seed}",
+        f"lang: {lang}",
+    ]
+    for number, question in enumerate(view.questions, start=1):
+        out.append("")
+        out.append(f"# {head['number'].format(number=number)} ({_kind_hint(question, lang)})")
+        out.append(f"{question.id}:")
+    return "\n".join(out) + "\n"
+
+
 def render_paper(paper: Paper, quiz: Quiz) -> str:
     """The paper as plain text, ending with a blank answer sheet in the answer-file format."""
     head = _HEAD[paper.lang]
@@ -132,7 +189,7 @@ def render_paper(paper: Paper, quiz: Quiz) -> str:
     ]
     for q in paper.questions:
         out.append("")
-        out.append(f"{q.number}. [{q.id}] ({q.points:g} {head['points']})")
+        out.append(f"{q.number}. [{q.id}] ({points_label(q.points, paper.lang)})")
         out.append(q.text)
         out.extend(f"   {o.letter}. {o.text}" for o in q.options)
         out.append(f"   {q.instruction}")
@@ -140,7 +197,7 @@ def render_paper(paper: Paper, quiz: Quiz) -> str:
     out.append("")
     out.append(f"# {head['sheet']}")
     view = for_student(quiz, paper.seed)
-    out.append(render_answer_file(view, paper.student, {}, seed=paper.seed, lang=paper.lang))
+    out.append(render_sheet(view, paper.student, paper.seed, paper.lang))
     return "\n".join(out)
 
 
