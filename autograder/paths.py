@@ -53,6 +53,13 @@ def checks_dir(assignment: str) -> Path:
     return CHECKS_DIR / assignment
 
 
+PRIVATE = "private"  # an assignment's hidden checks, mistake specs and their texts: never shipped
+
+
+def private_dir(assignment: str) -> Path:
+    return CHECKS_DIR / assignment / PRIVATE
+
+
 def has_solutions(assignment: str, root: Path | None = None) -> bool:
     return (solutions_dir(root) / assignment).is_dir()
 

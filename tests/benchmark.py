@@ -22,7 +22,7 @@ Prints, in one run:
   per assignment;
 - when nbgrader is installed: `nbgrader autograde` on the same conv checks
   (the exported course, `dlcourse export nbgrader`; its test cells run the
-  checks in nbgrader's own kernel through `autograder.nbgrader_cells`, they do
+  checks in nbgrader's own kernel through `autograder.platforms.nbgrader.cells`, they do
   not call `dlcourse grade`), marginal per submission, next to `dlcourse grade`.
 """
 

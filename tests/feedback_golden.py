@@ -71,7 +71,7 @@ def _localized(result: Any) -> Any:
     try:
         from autograder.feedback import render_result
     except ImportError:
-        from autograder.feedback_ko import localize_result
+        from autograder.feedback.korean import localize_result
 
         localize_result(result)
         return result

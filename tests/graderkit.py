@@ -7,9 +7,9 @@ from functools import cache
 from pathlib import Path
 
 from autograder.config import load_course
-from autograder.grading import grade_submission
+from autograder.engine.grading import grade_submission
+from autograder.intake.staging import stage
 from autograder.results import SubmissionResult
-from autograder.staging import stage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def failures(result: SubmissionResult) -> str:
 @cache
 def check_points(assignment: str) -> tuple[float, float]:
     """(public, hidden) points of an assignment, summed from its checks' markers."""
-    from autograder.commands import collect_points
+    from autograder.engine.commands import collect_points
 
     entry = collect_points([assignment])[assignment]
     return entry["public"], entry["hidden"]

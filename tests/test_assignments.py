@@ -24,7 +24,7 @@ GRADED = [
 
 def mistakes_of(assignment: str) -> list:
     try:
-        module = importlib.import_module(f"autograder.checks.{assignment}.mistakes")
+        module = importlib.import_module(f"autograder.checks.{assignment}.private.mistakes")
     except ModuleNotFoundError:
         return []
     return list(module.MISTAKES)

@@ -13,9 +13,10 @@ import batchfaults
 import pytest
 from graderkit import ROOT
 
-from autograder.batch import grade_all
 from autograder.config import load_course
-from autograder.intake import collect, stage_safely, submission_time
+from autograder.engine.batch import grade_all
+from autograder.intake.collect import collect, stage_safely, submission_time
+from autograder.intake.staging import StagedSubmission
 from autograder.results import (
     MAX_RESULTS_BYTES,
     CheckResult,
@@ -25,8 +26,7 @@ from autograder.results import (
     safe_student_name,
     write_grades_csv,
 )
-from autograder.sandbox import wire
-from autograder.staging import StagedSubmission
+from autograder.sandbox.inside import wire
 
 REFERENCE = (ROOT / "solutions" / "conv" / "conv.py").read_bytes()
 
@@ -271,7 +271,7 @@ def test_submission_time_sources_and_broken_times(tmp_path):
 
 def test_a_changed_submission_time_invalidates_a_reused_grade(tmp_path):
     """Is a grade reused only while the submission's time (and the late policy) stay the same?"""
-    from autograder.batch import grade_batch
+    from autograder.engine.batch import grade_batch
 
     folder = tmp_path / "subs" / "ada" / "conv"
     folder.mkdir(parents=True)
@@ -320,7 +320,7 @@ def test_cli_takes_the_collections_submission_times(tmp_path):
 
 def test_a_gradebook_that_refuses_a_grade_stops_nothing(tmp_path, monkeypatch):
     """Does a failing gradebook write cost only that row, with results and grades.csv kept?"""
-    from autograder.batch import grade_batch
+    from autograder.engine.batch import grade_batch
     from autograder.gradebook import Gradebook
 
     for name in ("ada", "bo"):

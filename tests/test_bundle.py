@@ -11,9 +11,9 @@ import sys
 import pytest
 from graderkit import ROOT, mutant_folder
 
-from autograder.bundle import build_bundle, verify_bundle
-from autograder.checks.conv.mistakes import MISTAKES
+from autograder.checks.conv.private.mistakes import MISTAKES
 from autograder.config import load_course
+from autograder.release.bundle import build_bundle, verify_bundle
 
 COURSE = load_course(ROOT)
 ASSIGNMENTS = [a for a in COURSE.assignments if (ROOT / "solutions" / a).is_dir()]

@@ -154,7 +154,12 @@ def test_unknown_assignment_is_a_clear_error(run):
 
 def test_commands_return_data_not_text(capsys):
     """Do the commands behind the CLI return values and print nothing themselves?"""
-    from autograder.commands import AssignmentListing, SelfCheck, list_assignments, self_check
+    from autograder.engine.commands import (
+        AssignmentListing,
+        SelfCheck,
+        list_assignments,
+        self_check,
+    )
 
     listing = list_assignments(root=ROOT)
     assert isinstance(listing, AssignmentListing)

@@ -34,7 +34,7 @@ from autograder.config import load_course
 ASSIGNMENTS = sorted(
     a
     for a in load_course(ROOT).assignments
-    if (ROOT / "autograder" / "checks" / a / "test_hidden.py").is_file()
+    if (ROOT / "autograder" / "checks" / a / "private" / "test_hidden.py").is_file()
 )
 TORCH = {"transformer", "cnn"}
 MODES = ["zeros", "ones", "constant", "random", "echo"]

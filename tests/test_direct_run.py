@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from graderkit import ROOT, grade_folder
 
-from autograder import runner
-from autograder.plugin import GraderPlugin, GradingContext
+from autograder.engine import runner
+from autograder.engine.plugin import GraderPlugin, GradingContext
 
 SAMPLES = ROOT / "course" / "samples" / "conv"
 # a partial answer, a raised exception, wrong shapes, NaNs, a missing function,

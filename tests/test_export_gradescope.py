@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from graderkit import ROOT, mutant_folder
 
 from autograder.cli import main
-from autograder.export.gradescope import export_gradescope, runtime_requirements
+from autograder.platforms.gradescope.export import export_gradescope, runtime_requirements
 
 ASSIGNMENT = "conv"
 MISTAKE = "bias_missing"
@@ -103,7 +103,7 @@ def test_zip_holds_what_gradescope_runs(exported):
         assert script in names and modes[script] & 0o111
     assert "dlcourse/course/course.toml" in names
     assert f"dlcourse/solutions/{ASSIGNMENT}/{ASSIGNMENT}.py" in names
-    assert f"dlcourse/autograder/checks/{ASSIGNMENT}/test_hidden.py" in names
+    assert f"dlcourse/autograder/checks/{ASSIGNMENT}/private/test_hidden.py" in names
     assert "dlcourse/autograder/checks/pytest.ini" in names
     # only this assignment's checks and reference travel
     assert not any(n.startswith("dlcourse/autograder/checks/optim/") for n in names)
@@ -143,7 +143,7 @@ def test_run_autograder_grades_reference_stub_and_mistake(exported, tmp_path):
     stub = run_autograder(exported, stub_dir.parent, tmp_path / "stub")
     assert stub["score"] == 0
 
-    from autograder.checks.conv.mistakes import MISTAKES
+    from autograder.checks.conv.private.mistakes import MISTAKES
 
     mistake = next(m for m in MISTAKES if m.name == MISTAKE)
     wrong = run_autograder(exported, mutant_folder(ASSIGNMENT, mistake), tmp_path / "wrong")
@@ -158,7 +158,7 @@ def test_run_autograder_grades_with_the_zip_not_this_checkout(exported, tmp_path
         exported,
         ROOT / "solutions" / ASSIGNMENT,
         tmp_path,
-        drop=f"dlcourse/autograder/checks/{ASSIGNMENT}/test_hidden.py",
+        drop=f"dlcourse/autograder/checks/{ASSIGNMENT}/private/test_hidden.py",
     )
     nodeids = [t["extra_data"]["nodeid"] for t in data["tests"]]
     assert nodeids and not any("test_hidden" in n for n in nodeids)
@@ -166,7 +166,7 @@ def test_run_autograder_grades_with_the_zip_not_this_checkout(exported, tmp_path
 
 def test_run_autograder_reports_a_broken_grader(tmp_path):
     """Does Gradescope still get a results.json when grading itself fails?"""
-    from autograder.export.gradescope import main as run_main
+    from autograder.platforms.gradescope.export import main as run_main
 
     results = tmp_path / "results.json"
     code = run_main(

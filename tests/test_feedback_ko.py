@@ -24,13 +24,15 @@ from click.testing import CliRunner
 from graderkit import mutant_folder
 from test_korean import FORBIDDEN, REGULARIZATION_AS_NORMALIZATION
 
-from autograder import failures_ko, feedback_ko, paths
+from autograder import paths
 from autograder.checkkit import CheckFailure, Handle, compare, compare_all
 from autograder.checkkit.compare import difference
 from autograder.cli import main
-from autograder.plugin import is_hidden
+from autograder.engine.catalog import describe, is_hidden
+from autograder.engine.runner import check_files, quiet_pytest_env
+from autograder.feedback import failures_ko
+from autograder.feedback import korean as feedback_ko
 from autograder.quiz.korean import agree_particles
-from autograder.runner import check_files, quiet_pytest_env
 
 ASSIGNMENTS = sorted(p.name for p in paths.CHECKS_DIR.iterdir() if (p / "test_public.py").is_file())
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -46,7 +48,7 @@ class _Collector:
             function = item.nodeid.split("::", 1)[1].split("[")[0]
             self.items.append(
                 (
-                    item.path.parent.name,
+                    describe(item).assignment,
                     function,
                     is_hidden(item),
                     str(task.args[0]) if task else "",
@@ -70,7 +72,7 @@ def collected() -> list[tuple[str, str, bool, str]]:
 
 
 def _mistakes(assignment: str) -> list:
-    return importlib.import_module(f"autograder.checks.{assignment}.mistakes").MISTAKES
+    return importlib.import_module(f"autograder.checks.{assignment}.private.mistakes").MISTAKES
 
 
 def _public_tasks(collected, assignment: str) -> set[str]:
@@ -151,8 +153,8 @@ def test_the_public_file_holds_nothing_hidden(collected):
 
 def test_the_public_file_quotes_no_solution_line():
     """Does no line of the reference solutions appear in a ko_public.toml (the leak check's rule)?"""
-    from autograder.bundle import _all_solution_lines
     from autograder.config import load_course
+    from autograder.release.bundle import _all_solution_lines
 
     lines = _all_solution_lines(load_course())
     leaks = [
@@ -497,7 +499,7 @@ def test_a_named_mistake_reads_in_korean():
 # ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def flipped(tmp_path_factory) -> Path:
-    from autograder.checks.conv.mistakes import MISTAKES
+    from autograder.checks.conv.private.mistakes import MISTAKES
 
     return mutant_folder("conv", next(m for m in MISTAKES if m.name == "flipped_kernel"))
 
@@ -566,7 +568,7 @@ def test_every_failure_of_every_known_mistake_reads_in_korean(assignment):
     A check whose English changed without its Korean fails here, for two
     assignments whose checks write many messages of their own.
     """
-    from autograder.commands import self_check
+    from autograder.engine.commands import self_check
 
     call = re.compile(r"^\s*[\w.]+\(.*\)$")
     untranslated = set()

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from graderkit import ROOT, grade_folder, mutant_folder
 
-from autograder import runner
 from autograder.checkkit import LazyCandidates
 from autograder.checkkit.gradients import _central_differences, eval_directions
+from autograder.engine import runner
 from autograder.sandbox.submission import Submission, SubmissionSpec
 
 
@@ -35,7 +35,7 @@ def test_one_session_per_process_gives_what_pytest_main_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Are results of the reused session those of a fresh pytest.main, submission after submission?"""
-    mistakes = importlib.import_module("autograder.checks.conv.mistakes").MISTAKES
+    mistakes = importlib.import_module("autograder.checks.conv.private.mistakes").MISTAKES
     folders = [ROOT / "solutions" / "conv", mutant_folder("conv", mistakes[0])]
     runs = [
         (folder, seed, hidden) for folder in folders for seed in (3, 4) for hidden in (True, False)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from graderkit import ROOT
 
-from autograder.batch import grade_batch
+from autograder.engine.batch import grade_batch
 from autograder.gradebook import Gradebook
 from autograder.results import FAILURE_KINDS
 from autograder.sandbox.host import bwrap_path

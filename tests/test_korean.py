@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder.notebook_lang import (
+from autograder.quiz.korean import agree_particles
+from autograder.release.notebooks import (
     is_multilingual,
     language_versions,
     localized_name,
     pairing_problems,
     split_notebook,
 )
-from autograder.quiz.korean import agree_particles
-from autograder.release import plan_assignment
+from autograder.release.stubs import plan_assignment
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"

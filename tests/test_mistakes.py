@@ -82,7 +82,7 @@ CODE_WORDS = {"attention": ("np.",), "transformer": ("torch.", "self.")}
 
 
 def mistakes_of(assignment: str) -> list:
-    return importlib.import_module(f"autograder.checks.{assignment}.mistakes").MISTAKES
+    return importlib.import_module(f"autograder.checks.{assignment}.private.mistakes").MISTAKES
 
 
 def probes_of(assignment: str) -> dict:

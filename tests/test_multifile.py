@@ -15,8 +15,8 @@ from pathlib import Path
 from graderkit import ROOT, grade_folder
 
 from autograder.config import load_course
-from autograder.staging import stage
-from autograder.submission_files import MAX_HELPERS
+from autograder.intake.helpers import MAX_HELPERS
+from autograder.intake.staging import stage
 
 CONV = load_course(ROOT).assignment("conv")
 REFERENCE = (ROOT / "solutions" / "conv" / "conv.py").read_text(encoding="utf-8")

@@ -24,13 +24,13 @@ from click.testing import CliRunner
 
 from autograder.checkkit.mutants import Mistake
 from autograder.cli import main
-from autograder.commands import collect_points
 from autograder.config import load_course
-from autograder.export.nbgrader import export_nbgrader, module_cells, task_cell_id
-from autograder.notebook_submission import module_from_notebook
+from autograder.engine.commands import collect_points
+from autograder.intake.notebook import module_from_notebook
+from autograder.intake.staging import discover, stage
 from autograder.paths import solutions_dir
+from autograder.platforms.nbgrader.export import export_nbgrader, module_cells, task_cell_id
 from autograder.results import read_results
-from autograder.staging import discover, stage
 
 ASSIGNMENTS = ("conv", "basics")
 EVERY = tuple(a for a in load_course().assignments if (solutions_dir() / a).is_dir())
@@ -41,7 +41,7 @@ BIN = Path(sys.executable).parent
 def load_mistake(assignment: str, name: str) -> Mistake:
     import importlib
 
-    module = importlib.import_module(f"autograder.checks.{assignment}.mistakes")
+    module = importlib.import_module(f"autograder.checks.{assignment}.private.mistakes")
     return next(m for m in module.MISTAKES if m.name == name)
 
 

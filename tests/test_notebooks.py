@@ -1,7 +1,7 @@
 """Does every notebook run top to bottom against the reference solution, in every language?
 
 Each notebook of solutions/ID/ is split into the version a reader of each of its
-languages gets (autograder.notebook_lang, as release does) and executed with
+languages gets (autograder.release.notebooks, as release does) and executed with
 nbclient in a copy of that folder, so `from ID import ...` inside it picks up
 the reference module.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.notebook_lang import DEFAULT_LANG, LANGS, is_multilingual, split_notebook
+from autograder.release.notebooks import DEFAULT_LANG, LANGS, is_multilingual, split_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "solutions").glob("*/*.ipynb"))

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from test_quiz_engine import SMALL_BANK, multi_letters
 
+from autograder.cli.quiz import quiz
 from autograder.quiz import bank as qbank
 from autograder.quiz.bank import draw_values, expected_number, student_seed, write_student_banks
-from autograder.quiz.cli import quiz
 from autograder.quiz.take import progress_path
 from autograder.results import read_results
 
@@ -148,7 +148,7 @@ def test_unknown_quiz_and_bad_student(course):
 
 def test_engine_does_not_import_torch(root):
     """Do the quiz engine and CLI load without importing torch (2 s saved per command)?"""
-    code = "import sys, autograder.quiz.cli, autograder.quiz.bank; sys.exit('torch' in sys.modules)"
+    code = "import sys, autograder.cli.quiz, autograder.quiz.bank; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 
 

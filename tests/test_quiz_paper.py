@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from test_quiz_engine import SMALL_BANK, multi_letters
 
+from autograder.cli.quiz import quiz
 from autograder.quiz import bank as qbank
 from autograder.quiz.answers import parse_answer_text
 from autograder.quiz.bank import BankError, correct_indices, parse_bank, student_seed
-from autograder.quiz.cli import quiz
 from autograder.quiz.draw import for_student, letter, option_order
 from autograder.quiz.engine import grade_sheet
 from autograder.quiz.paper import build_paper, render_paper

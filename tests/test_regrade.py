@@ -8,8 +8,8 @@ from graderkit import ROOT
 from sqlalchemy import update
 from test_gradebook import db_url, postgres_server  # noqa: F401  (fixtures)
 
-from autograder.batch import grade_batch
 from autograder.cli import main
+from autograder.engine.batch import grade_batch
 from autograder.gradebook import Gradebook, grades
 from autograder.quiz.bank import load_quizzes, quiz_dir
 
@@ -103,7 +103,7 @@ def test_verify_an_assignment_from_its_stored_copy(tmp_path):
     )
     assert again.reused == 1 and Gradebook(f"sqlite:///{db}").history("bo") == []  # resumed
     (sample / "conv.py").unlink()
-    from autograder.gradebook.regrade import regrade
+    from autograder.engine.regrade import regrade
 
     outcome = regrade("conv", "bo", database=f"sqlite:///{db}", root=ROOT, verify=True)
     assert outcome.same and outcome.differences == [] and not outcome.checks_changed

@@ -8,7 +8,7 @@ import pytest
 from graderkit import ROOT
 
 from autograder.config import load_course
-from autograder.release import (
+from autograder.release.stubs import (
     MarkerError,
     clear_notebook,
     clear_solutions,

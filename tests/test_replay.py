@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from graderkit import ROOT, grade_folder
 
-from autograder.bundle import record_public_answers
 from autograder.checkkit import LiveOracle
 from autograder.checkkit.oracle import answer_key
 from autograder.config import load_course
-from autograder.runner import run_checks
-from autograder.sandbox import wire
-from autograder.staging import stage
+from autograder.engine.runner import run_checks
+from autograder.intake.staging import stage
+from autograder.release.bundle import record_public_answers
+from autograder.sandbox.inside import wire
 
 COURSE = load_course(ROOT)
 ASSIGNMENTS = sorted(
@@ -149,7 +149,7 @@ def test_replaying_the_bundle_earns_nothing_when_graded():
     folder.mkdir()
     stub = (ROOT / "assignments" / "conv" / "conv.py").read_text(encoding="utf-8")
     blob = base64.b64encode(target.read_bytes()).decode()
-    wire_source = (ROOT / "autograder" / "sandbox" / "wire.py").read_bytes()
+    wire_source = (ROOT / "autograder" / "sandbox" / "inside" / "wire.py").read_bytes()
     module = REPLAY.format(blob=blob, wire=base64.b64encode(wire_source).decode())
     (folder / "conv.py").write_text(stub + module, encoding="utf-8")
     # the public inputs: the replay works there (this is what the bundle is for)

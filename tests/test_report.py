@@ -55,7 +55,7 @@ def _late_and_error() -> list[SubmissionResult]:
 
 @pytest.fixture(scope="module")
 def grades(tmp_path_factory) -> Path:
-    from autograder.checks.conv.mistakes import MISTAKES
+    from autograder.checks.conv.private.mistakes import MISTAKES
 
     out = tmp_path_factory.mktemp("grades")
     mistake = next(m for m in MISTAKES if m.name == MISTAKE)

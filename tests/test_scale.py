@@ -7,7 +7,7 @@ import json
 import pytest
 from graderkit import ROOT
 
-from autograder.batch import grade_batch
+from autograder.engine.batch import grade_batch
 from autograder.gradebook import Gradebook
 
 SAMPLES = ROOT / "course" / "samples" / "conv"

@@ -250,7 +250,7 @@ def test_crashes_are_reported_as_from_a_cold_worker(tmp_path, fresh_zygotes):
 
 def test_cold_and_warm_workers_grade_alike(monkeypatch):
     from autograder.config import load_course
-    from autograder.runner import run_checks
+    from autograder.engine.runner import run_checks
 
     root = Path(__file__).resolve().parents[1]
     course = load_course(root)

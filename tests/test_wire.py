@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from autograder.sandbox import wire
+from autograder.sandbox.inside import wire
 
 
 def _message(tree, blobs):

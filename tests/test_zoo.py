@@ -22,7 +22,7 @@ import batchfaults
 import pytest
 from graderkit import ROOT
 
-from autograder.batch import grade_batch
+from autograder.engine.batch import grade_batch
 from autograder.results import MAX_RESULTS_BYTES
 from autograder.sandbox.isolation import bwrap_path
 

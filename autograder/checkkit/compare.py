@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.sandbox.wire import Handle
+from autograder.sandbox.inside.wire import Handle
 
 
 class CheckFailure(AssertionError):

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.sandbox import wire
+from autograder.sandbox.inside import wire
 
 # Reference answers shared by every submission graded in this process: the
 # public checks (and hidden ones under a common --seed) ask the same questions.
@@ -223,7 +223,9 @@ class LiveOracle(Oracle):
 
     def _load_mistakes(self) -> dict[str, Any]:
         try:
-            module = importlib.import_module(f"autograder.checks.{self.assignment}.mistakes")
+            module = importlib.import_module(
+                f"autograder.checks.{self.assignment}.private.mistakes"
+            )
         except ModuleNotFoundError:
             return {}
         return {m.name: m for m in getattr(module, "MISTAKES", [])}

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.sandbox import warm, wire
+from autograder.sandbox import warm
 from autograder.sandbox.errors import (
     STUDENT_KINDS,
     ImportFailed,
@@ -28,6 +28,7 @@ from autograder.sandbox.errors import (
     WorkerError,
     WorkerTimeout,
 )
+from autograder.sandbox.inside import wire
 from autograder.sandbox.isolation import (
     OUTPUT_LIMIT,
     SCRUBBED_ENV,
@@ -41,6 +42,7 @@ from autograder.sandbox.isolation import (
     python_path,
     user_task_count,
 )
+from autograder.sandbox.runtime import MOUNT_POINT, write_runtime
 
 __all__ = [
     "OUTPUT_LIMIT",
@@ -58,7 +60,6 @@ __all__ = [
 
 # The grader package itself is never visible to the worker.
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-RUNTIME_FILES = {"worker.py": "worker.py", "wire.py": "_dlcourse_wire.py"}
 
 
 class Worker:
@@ -98,9 +99,7 @@ class Worker:
         self.tmp = Path(tempfile.mkdtemp(prefix="dlcourse-worker-"))
         runtime = self.tmp / "runtime"
         sub = self.tmp / "sub"
-        runtime.mkdir()
-        for source, target in RUNTIME_FILES.items():
-            shutil.copyfile(Path(__file__).with_name(source), runtime / target)
+        write_runtime(runtime)
         shutil.copytree(self.submission_dir, sub)
         os.chmod(self.tmp, 0o755)
         req_r, req_w = os.pipe()
@@ -109,7 +108,7 @@ class Worker:
         stdout = open(self.stdout_path, "wb")  # noqa: SIM115 - handed to the child
         bwrap = bwrap_path()
         if bwrap:
-            sub_path, runtime_path = "/sandbox/sub", "/sandbox/runtime"
+            sub_path, runtime_path = "/sandbox/sub", MOUNT_POINT
             command = bwrap_command(bwrap, runtime, sub, [*self.secrets], self.forbidden)
             env = None
         else:

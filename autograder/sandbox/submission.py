@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from autograder.sandbox import wire
 from autograder.sandbox.errors import (
     ImportFailed,
     StudentError,
@@ -28,6 +27,7 @@ from autograder.sandbox.errors import (
     WorkerTimeout,
 )
 from autograder.sandbox.host import Limits, Worker
+from autograder.sandbox.inside import wire
 
 Handle = wire.Handle
 MAX_RESTARTS = 8

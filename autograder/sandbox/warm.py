@@ -44,8 +44,8 @@ from autograder.sandbox.isolation import (
     python_path,
     user_task_count,
 )
+from autograder.sandbox.runtime import MOUNT_POINT, write_runtime
 
-RUNTIME_FILES = {"worker.py": "worker.py", "wire.py": "_dlcourse_wire.py", "zygote.py": "zygote.py"}
 MAX_SUBMISSION_BYTES = 32 << 20  # larger submissions get a cold worker
 START_TIMEOUT_S = 120.0  # importing torch on a loaded machine
 EXIT_TIMEOUT_S = 3.0  # a child that outlives its closed channel by more is killed with its zygote
@@ -108,10 +108,7 @@ class Zygote:
     # -- life cycle ---------------------------------------------------------
     def start(self) -> None:
         runtime = self.tmp / "runtime"
-        runtime.mkdir()
-        here = Path(__file__).parent
-        for source, target in RUNTIME_FILES.items():
-            shutil.copyfile(here / source, runtime / target)
+        write_runtime(runtime)
         os.chmod(self.tmp, 0o755)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         bwrap = bwrap_path()
@@ -122,7 +119,7 @@ class Zygote:
         command += [
             python_path(),
             "-I",
-            "/sandbox/runtime/zygote.py",
+            f"{MOUNT_POINT}/zygote.py",
             str(theirs.fileno()),
             ",".join(self.config.preload),
             ",".join(self.config.forbidden),

@@ -1,0 +1,387 @@
+"""The `dlcourse` command line: one click group, each command a thin wrapper.
+
+Students: `dlcourse check ID`. Instructors: `dlcourse grade ID SUBMISSIONS --out DIR`,
+`dlcourse release`. Everyone: `dlcourse list`, `dlcourse quiz ...`.
+
+The commands (`autograder.engine.commands`) return data; the views in
+`autograder.feedback` render it. Exit status, for every command:
+0 it did what was asked; 1 it ran and the answer is no (a failing self-check,
+assignments/ out of sync); 2 it could not run (a usage error, or an expected
+error such as an unknown assignment, reported as one `error:` line).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from autograder.config import ConfigError
+from autograder.paths import CourseNotFound
+
+EXIT_OK, EXIT_NO, EXIT_ERROR = 0, 1, 2
+
+
+class CommandError(click.ClickException):
+    """An expected error of one command: one `Error:` line and exit status 2."""
+
+    exit_code = EXIT_ERROR
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+class _Group(click.Group):
+    """Turn expected errors into one readable line and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from autograder.intake.staging import SubmissionError
+        from autograder.release.bundle import LeakError
+        from autograder.release.stubs import MarkerError
+
+        try:
+            return super().invoke(ctx)
+        except (
+            ConfigError,
+            CourseNotFound,
+            SubmissionError,
+            MarkerError,
+            LeakError,
+            FileNotFoundError,
+        ) as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dlcourse")
+def main() -> None:
+    """dlcourse: an auto-graded deep-learning course.
+
+    \b
+    Students:     dlcourse check conv              (public checks of assignments/conv)
+    Instructors:  dlcourse grade conv SUBMISSIONS... --out grades/
+                  dlcourse release [--out BUNDLE]  (regenerate stubs / build the student bundle)
+    Everyone:     dlcourse list, dlcourse quiz list, dlcourse quiz take QUIZ
+    """
+
+
+@main.command("list")
+def list_command() -> None:
+    """List the assignments with their tasks and points."""
+    from autograder.engine.commands import list_assignments
+    from autograder.feedback import show_assignments
+
+    show_assignments(_console(), list_assignments())
+
+
+@main.command("check")
+@click.argument("assignment")
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Folder (or .zip) with your module file; default: assignments/ASSIGNMENT.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the results as JSON (results.json schema)."
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    default="en",
+    envvar="DLCOURSE_LANG",
+    show_envvar=True,
+    help="Language of the feedback (ko: 한국어).",
+)
+def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) -> None:
+    """Run the public checks of ASSIGNMENT against your code (a self-check).
+
+    Exit status 0 only when every check passes. Hidden checks (other shapes and
+    random inputs) run only when your instructor grades the submission.
+    """
+    from autograder import feedback
+    from autograder.engine.commands import self_check
+    from autograder.feedback import korean as feedback_ko
+
+    check = self_check(assignment, path=path, lang=lang)
+    if as_json:
+        click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        (feedback_ko if lang == "ko" else feedback).show_self_check(_console(), check)
+    sys.exit(EXIT_OK if check.ok else EXIT_NO)
+
+
+@main.command("grade")
+@click.argument("assignment")
+@click.argument(
+    "submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel graders (default: number of cores).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for every hidden check (default: one per student, derived from the name).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Re-grade submissions already graded with the same content and seed.",
+)
+@click.option(
+    "--dask",
+    "dask_scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Grade on a Dask cluster (scheduler address) instead of local processes.",
+)
+@click.option(
+    "--db",
+    "database",
+    default=None,
+    metavar="URL",
+    help="Gradebook database URL (default: sqlite:///OUT/gradebook.sqlite).",
+)
+@click.option(
+    "--nbgrader",
+    "nbgrader_dir",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="COURSE_DIR",
+    help="Also write each student's per-task scores into this nbgrader course's gradebook.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    default="en",
+    help="Language of the feedback in the results (default: English, for the instructor).",
+)
+@click.option(
+    "--submitted-at",
+    "submitted_at",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="CSV",
+    help="When each student submitted (columns student, submitted_at; ISO 8601), as the "
+    "collection recorded it; else nbgrader's timestamp.txt, else the file time.",
+)
+def grade_command(
+    assignment: str,
+    submissions: tuple[Path, ...],
+    out: Path,
+    jobs: int | None,
+    seed: int | None,
+    force: bool,
+    dask_scheduler: str | None,
+    database: str | None,
+    nbgrader_dir: Path | None,
+    lang: str,
+    submitted_at: Path | None,
+) -> None:
+    """Grade SUBMISSIONS of ASSIGNMENT with public and hidden checks.
+
+    Each SUBMISSION is a folder or .zip holding the module file, or a folder of
+    those (nbgrader's submitted/<student>/ASSIGNMENT/ layout too). A folder with
+    ASSIGNMENT.ipynb and no module file is an nbgrader notebook: read, never
+    run, its answer cells become the module. Writes OUT/<student>/results.json
+    (Gradescope's schema), OUT/grades.csv and the gradebook (and, with
+    --nbgrader, the nbgrader course's). Exits 0 when grading ran, whatever the
+    scores.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from autograder.engine.commands import grade
+    from autograder.feedback import show_batch
+
+    console = _console()
+    bar = Progress(
+        TextColumn("grading {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task(assignment, total=None)
+        report = grade(
+            assignment,
+            list(submissions),
+            out=out,
+            jobs=jobs,
+            seed=seed,
+            force=force,
+            dask_scheduler=dask_scheduler,
+            database=database,
+            on_start=lambda n: bar.update(task, total=n),
+            progress=lambda _r: bar.advance(task),
+            lang=lang,
+            submitted_at=submitted_at,
+        )
+    show_batch(console, report, assignment, out)
+    if nbgrader_dir is not None:
+        from autograder.platforms.nbgrader.export import write_gradebook
+
+        count = write_gradebook(nbgrader_dir, assignment, report.results)
+        click.echo(f"Wrote the scores of {count} students into the gradebook of {nbgrader_dir}.")
+    click.echo(f"Report: dlcourse report {out} --out {out / 'report.html'} [--students DIR]")
+
+
+@main.command("release")
+@click.argument("assignments", nargs=-1)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the student bundle to this folder.",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Only report whether assignments/ is in sync with solutions/.",
+)
+def release_command(assignments: tuple[str, ...], out: Path | None, check_only: bool) -> None:
+    """Regenerate assignments/ from solutions/ (default: every assignment).
+
+    With --out DIR, also write the student bundle: stubs, notebooks, public
+    checks with their recorded answers, quizzes without answer keys; then
+    verify that no solution code and no hidden check leaked into it.
+    """
+    from autograder.engine.commands import release
+    from autograder.feedback import show_release
+
+    report = release(list(assignments), out=out, check_only=check_only)
+    show_release(_console(), report)
+    sys.exit(EXIT_OK if report.ok else EXIT_NO)
+
+
+@main.command("report")
+@click.argument("grades_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--students",
+    "students_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write one feedback page per student into this folder.",
+)
+@click.option(
+    "--published",
+    is_flag=True,
+    help="Grades are published: students' pages also show the hidden checks.",
+)
+def report_command(grades_dir: Path, out: Path, students_dir: Path | None, published: bool) -> None:
+    """Write one self-contained HTML report about the grades in GRADES_DIR.
+
+    GRADES_DIR is what `dlcourse grade` or `dlcourse quiz grade` wrote. The page
+    has the score distribution, pass rates per task and check, the named
+    mistakes, late and error counts and a sortable table of students.
+    """
+    from autograder.report import ReportError, build_report
+
+    try:
+        done = build_report(grades_dir, out=out, students_dir=students_dir, published=published)
+    except ReportError as exc:
+        raise CommandError(str(exc)) from None
+    click.echo(f"Wrote {done.report} ({done.students} students).")
+    if done.student_pages:
+        click.echo(f"Wrote {len(done.student_pages)} student pages in {students_dir}.")
+
+
+@main.group("export")
+def export_group() -> None:
+    """Export the course to another platform (Gradescope, nbgrader)."""
+
+
+@export_group.command("gradescope")
+@click.argument("assignment")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--torch-index-url",
+    default="",
+    metavar="URL",
+    help="Package index of the CPU-only torch wheels for setup.sh (torch assignments).",
+)
+def export_gradescope_command(assignment: str, out: Path, torch_index_url: str) -> None:
+    """Write Gradescope's autograder zip for ASSIGNMENT (setup.sh, run_autograder).
+
+    The zip holds the reference solution and the hidden checks: it is the
+    instructor's, never give it to students.
+    """
+    from autograder.platforms.gradescope.export import export_gradescope
+
+    done = export_gradescope(assignment, out=out, torch_index_url=torch_index_url)
+    click.echo(
+        f"Wrote {done.path} ({len(done.files)} files): setup.sh and run_autograder for "
+        f"{assignment}{' (installs torch)' if done.torch else ''}. Upload it as the "
+        "autograder of a Gradescope programming assignment; it holds the solutions."
+    )
+
+
+@export_group.command("nbgrader")
+@click.argument("assignments", nargs=-1)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--lang", type=click.Choice(["en", "ko"]), default="en", help="Language of the texts."
+)
+@click.option("--course-id", default="dlcourse", help="nbgrader's course id.")
+def export_nbgrader_command(
+    assignments: tuple[str, ...], out: Path, lang: str, course_id: str
+) -> None:
+    """Write an nbgrader course directory (default: every assignment).
+
+    OUT gets nbgrader_config.py and source/ID/ID.ipynb per assignment: the
+    README, answer cells holding the reference between nbgrader's solution
+    markers, one autograder-test cell per task and the walkthrough. Then run
+    `nbgrader generate_assignment ID` there. Grade what nbgrader collects with
+    `dlcourse grade ID OUT/submitted --out DIR --nbgrader OUT`: nbgrader's own
+    autograde runs the checks in the student's kernel, where their code can
+    patch them.
+    """
+    from autograder.platforms.nbgrader.export import export_nbgrader
+
+    done = export_nbgrader(list(assignments), out=out, lang=lang, course_id=course_id)
+    click.echo(
+        f"Wrote {done.config} and {len(done.notebooks)} source notebooks "
+        f"(cell timeout {done.timeout_s} s). It holds the solutions: never share source/."
+    )
+
+
+def _register_quiz() -> None:
+    try:
+        from autograder.cli.quiz import quiz
+    except ImportError:  # the quiz engine is optional in stripped-down installs
+        return
+    main.add_command(quiz)
+
+
+_register_quiz()
+
+
+def _register_gradebook() -> None:
+    from autograder.cli.gradebook import gradebook_group, regrade_command
+
+    main.add_command(gradebook_group)
+    main.add_command(regrade_command)
+
+
+_register_gradebook()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""`dlcourse gradebook show|export` and `dlcourse regrade`: thin wrappers over plain functions.
+
+`load_table` and `export_gradebook` are what the commands call, with
+keyword-only arguments, so the library and the CLI cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from autograder.config import ConfigError, load_course
+from autograder.gradebook.exports import EXPORTERS, FORMATS
+from autograder.gradebook.roster import default_roster_path, load_roster
+from autograder.gradebook.totals import EXCUSED, MISSING, CourseTable, course_table, load_weights
+from autograder.paths import CourseNotFound, find_root
+
+if TYPE_CHECKING:
+    from autograder.gradebook.book import Gradebook
+
+
+def _course_root(root: Path | None) -> Path | None:
+    if root is not None:
+        return Path(root)
+    try:
+        return find_root()
+    except CourseNotFound:
+        return None
+
+
+def _open_existing(database: str | None) -> str:
+    """The gradebook URL for show/export/regrade; a missing SQLite file is an error, not a new book."""
+    from autograder.gradebook.book import database_url
+
+    url = database_url(database)
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///") :])
+        if not path.is_file():
+            hint = "" if database else " (give --db URL, e.g. --db grades/gradebook.sqlite)"
+            raise ConfigError(f"no gradebook at {path}{hint}")
+    return url
+
+
+def load_table(
+    *, database: str | None = None, roster: Path | None = None, root: Path | None = None
+) -> CourseTable:
+    """The course table of a gradebook, with the roster (given or course/roster.csv) and weights."""
+    root = _course_root(root)
+    roster_path = roster or (default_roster_path(root) if root else None)
+    entries = load_roster(roster_path) if roster_path else None
+    weights = load_weights(root) if root else {}
+    order = list(load_course(root).assignments) if root else []
+    from autograder.gradebook.book import Gradebook
+
+    with Gradebook(_open_existing(database), root=root) as book:
+        rows = book.rows()
+    return course_table(rows, roster=entries, weights=weights, course_order=order)
+
+
+def export_gradebook(
+    *,
+    fmt: str,
+    out: Path,
+    database: str | None = None,
+    roster: Path | None = None,
+    root: Path | None = None,
+) -> Path:
+    """Write the course table as `fmt` (csv, canvas, nbgrader) to `out`."""
+    if fmt not in EXPORTERS:
+        raise ConfigError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
+    table = load_table(database=database, roster=roster, root=root)
+    if fmt == "nbgrader":
+        course_root = _course_root(root)
+        deadlines = (
+            {i: a.deadline for i, a in load_course(course_root).assignments.items()}
+            if course_root
+            else {}
+        )
+        return EXPORTERS[fmt](table, out, deadlines)
+    return EXPORTERS[fmt](table, out)
+
+
+def _cell_text(score: float, max_score: float, status: str, penalty: float, late: int) -> Text:
+    if status == MISSING:
+        return Text("missing", style="red")
+    if status == EXCUSED:
+        return Text("excused", style="dim")
+    text = Text(f"{score:g}/{max_score:g}", style="red" if status == "error" else "")
+    if penalty:
+        text.append(f" late {late}d -{100 * penalty:g}%", style="yellow")
+    return text
+
+
+def render_table(console: Console, table: CourseTable) -> None:
+    grid = Table(title="Course gradebook", show_lines=False)
+    grid.add_column("student")
+    if table.has_roster:
+        grid.add_column("section")
+    for item in table.items:
+        grid.add_column(f"{item}\n(weight {table.weights[item]:g})", justify="right")
+    grid.add_column("total %", justify="right")
+    for line in table.students:
+        name = Text(line.student)
+        if table.has_roster and not line.on_roster:
+            name.append(" (not on roster)", style="magenta")
+        cells = [
+            _cell_text(c.score, c.max_score, c.status, c.penalty, c.late_days)
+            for c in (line.cells[item] for item in table.items)
+        ]
+        total = "-" if line.total is None else f"{line.total:.1f}"
+        section = [line.entry.section] if table.has_roster else []
+        grid.add_row(name, *section, *cells, total)
+    console.print(grid)
+    if table.not_on_roster:
+        console.print(
+            Text(f"not on the roster: {', '.join(table.not_on_roster)}", style="magenta"),
+            soft_wrap=True,
+        )
+
+
+def render_student(console: Console, book: Gradebook, student: str) -> int:
+    """One student's current grades and earlier ones; returns how many rows were shown."""
+    current = [r for r in book.rows() if r["student"] == student]
+    earlier = book.history(student)
+    grid = Table(title=f"Grades of {student}")
+    for column in ("item", "score", "late", "status", "graded at", "seed", "checks", "version"):
+        grid.add_column(column)
+    grid.add_column("isolation", overflow="fold")
+    for row, label in [(r, "current") for r in current] + [(r, "replaced") for r in earlier]:
+        when = row["graded_at"] + (
+            "" if label == "current" else f" (replaced {row['replaced_at']})"
+        )
+        grid.add_row(
+            row["assignment"],
+            f"{row['score']:g}/{row['max_score']:g}",
+            f"{row['late_days']}d -{100 * (row['penalty'] or 0):g}%" if row["late_days"] else "",
+            row["status"] if label == "current" else f"{row['status']} (earlier)",
+            when,
+            str(row["seed"]),
+            (row["checks_sha256"] or "?")[:12],
+            row["package_version"] or "?",
+            row["isolation"],
+        )
+    console.print(grid)
+    return len(current) + len(earlier)
+
+
+_db_option = click.option(
+    "--db",
+    "database",
+    default=None,
+    metavar="URL",
+    help="Gradebook database: a SQLAlchemy URL or a SQLite file (default: ./gradebook.sqlite).",
+)
+_roster_option = click.option(
+    "--roster",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Class roster CSV (default: course/roster.csv when it exists).",
+)
+
+
+@click.group("gradebook")
+def gradebook_group() -> None:
+    """The course gradebook: assignments and quizzes, weighted totals, exports."""
+
+
+@gradebook_group.command("show")
+@_db_option
+@_roster_option
+@click.option("--student", default=None, help="Show this student's grades and their history.")
+def show_command(database: str | None, roster: Path | None, student: str | None) -> None:
+    """Show students by assignments and quizzes, with late penalties and the weighted total."""
+    console = Console(highlight=False)
+    if student:
+        from autograder.gradebook.book import Gradebook
+
+        with Gradebook(_open_existing(database), root=_course_root(None)) as book:
+            if not render_student(console, book, student):
+                raise ConfigError(f"the gradebook has no grade of {student!r}")
+        return
+    render_table(console, load_table(database=database, roster=roster))
+
+
+@gradebook_group.command("export")
+@_db_option
+@_roster_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export_command(database: str | None, roster: Path | None, fmt: str, out: Path) -> None:
+    """Write the gradebook as a plain CSV, a Canvas gradebook import or nbgrader's grades.csv."""
+    path = export_gradebook(fmt=fmt, out=out, database=database, roster=roster)
+    click.echo(f"Wrote {path} ({fmt}).")
+
+
+@click.command("regrade")
+@click.argument("item", metavar="ID")
+@click.argument("student")
+@_db_option
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Only compare: grade again with the recorded seed and say whether the score is the same.",
+)
+def regrade_command(item: str, student: str, database: str | None, verify: bool) -> None:
+    """Grade STUDENT's stored submission of ID (an assignment, or quiz:QUIZ) again.
+
+    Uses the recorded seed and late penalty. Without --verify the new grade is
+    recorded and the old one kept in the history. With --verify, exit status
+    1 when the score differs from the recorded one.
+    """
+    from autograder.engine.regrade import regrade
+
+    outcome = regrade(item, student, database=_open_existing(database), verify=verify)
+    old = float(outcome.recorded["score"])
+    new = outcome.result.score
+    seed = outcome.recorded["seed"]
+    verdict = "the same score" if outcome.same else "a DIFFERENT score"
+    click.echo(
+        f"{item} / {student}: recorded {old:g}, graded again {new:g} (seed {seed}): {verdict}."
+    )
+    for line in outcome.differences:
+        click.echo(f"  {line}")
+    if outcome.checks_changed:
+        click.echo("  note: the checks or the reference changed since the grade was recorded.")
+    if outcome.version_changed:
+        click.echo(f"  note: recorded with dlcourse {outcome.recorded['package_version']}.")
+    if not verify:
+        click.echo("Recorded the new grade." if outcome.recorded_now else "Nothing changed.")
+    sys.exit(0 if outcome.same or not verify else 1)

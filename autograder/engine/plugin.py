@@ -1,0 +1,278 @@
+"""The pytest plugin that runs an assignment's checks against one submission.
+
+It provides the fixtures checks use (`sub`, `oracle`, `rng`, `seed`), keeps
+hidden checks out of public runs, gives each check its wall-clock budget and
+turns every outcome into a `CheckResult` with points, visibility, task and a
+message written for the student (never check source or reference code).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.checkkit import CheckFailure, Oracle, OracleMissing
+from autograder.engine.catalog import MARKERS, CheckInfo, describe, is_hidden
+from autograder.results import FAILURE_KINDS, GRADESCOPE_VISIBILITY, CheckResult
+from autograder.sandbox.errors import ImportFailed, StudentError, WorkerError
+from autograder.sandbox.submission import Submission
+
+PUBLIC_SEED = 20260101
+
+
+def failure_message(exc: BaseException, sub: Submission | None) -> tuple[str, str, str]:
+    """(message for the student, diagnosis name, kind of failure: a key of FAILURE_KINDS)."""
+    call = sub.last_call if sub else ""
+    if isinstance(exc, CheckFailure):
+        return exc.message, exc.diagnosis, _known(exc.kind)
+    if isinstance(exc, StudentError):
+        text = f"your code raised {exc}"
+        return (f"{call}\n  {text}" if call else text), "", _known(exc.kind)
+    if isinstance(exc, WorkerError):
+        quiet = isinstance(exc, ImportFailed) or not call
+        return (str(exc) if quiet else f"{call}\n  {exc}"), "", _known(exc.kind)
+    if isinstance(exc, OracleMissing):
+        return str(exc), "", "grader_error"
+    if isinstance(exc, AssertionError):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "a check failed"
+        return (f"{call}\n  {first}" if call else first), "", "wrong"
+    return (
+        f"grader error (not your fault; please tell your instructor): {type(exc).__name__}: {exc}",
+        "grader-error",
+        "grader_error",
+    )
+
+
+def _known(kind: str) -> str:
+    return kind if kind in FAILURE_KINDS else "wrong"
+
+
+# The plugin's fixtures a check may ask for when it runs without pytest's
+# per-item protocol (see `GraderPlugin.runs_directly`), and the marks pytest
+# itself acts on (an item with one of them always takes pytest's way).
+DIRECT_FIXTURES = frozenset({"sub", "oracle", "rng", "seed", "grading"})
+PYTEST_MARKS = frozenset({"skip", "skipif", "xfail", "usefixtures", "filterwarnings"})
+
+
+@dataclass
+class GradingContext:
+    assignment: str
+    submission: Submission
+    oracle: Oracle
+    seed: int
+    include_hidden: bool
+    timeout_s: float
+    results: list[CheckResult] = field(default_factory=list)
+
+
+class GraderPlugin:
+    def __init__(self, ctx: GradingContext) -> None:
+        self.ctx = ctx
+        self._item_facts: dict[str, tuple[pytest.Item, CheckInfo]] = {}
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        for line in MARKERS:
+            config.addinivalue_line("markers", line)
+
+    # -- fixtures -------------------------------------------------------------
+    @pytest.fixture
+    def sub(self) -> Submission:
+        return self.ctx.submission
+
+    @pytest.fixture
+    def oracle(self) -> Oracle:
+        return self.ctx.oracle
+
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        """The fixed public seed only for `check` (public checks alone, as the bundle
+        recorded them); grading draws every input, public checks' too, from the
+        grading seed, so no recorded answer of the bundle answers a graded check."""
+        return self._seed_for(request.node)
+
+    def _seed_for(self, item: pytest.Item) -> int:
+        if self._facts(item).hidden or self.ctx.include_hidden:
+            return self.ctx.seed
+        return PUBLIC_SEED
+
+    @pytest.fixture
+    def grading(self) -> bool:
+        """True under `dlcourse grade`. A public check whose only inputs are a few small
+        integers (nothing random to draw) picks them from another range when grading,
+        so that no graded question is one the bundle recorded."""
+        return self.ctx.include_hidden
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest, seed: int) -> np.random.Generator:
+        """Inputs drawn from the submission's seed and the check's id: reproducible."""
+        return self._rng_for(request.node, seed)
+
+    def _rng_for(self, item: pytest.Item, seed: int) -> np.random.Generator:
+        return np.random.default_rng([seed, self._facts(item).crc])
+
+    # -- collection -----------------------------------------------------------
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        keep, drop = [], []
+        for item in items:
+            (drop if is_hidden(item) and not self.ctx.include_hidden else keep).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._begin(item)
+
+    def _begin(self, item: pytest.Item) -> None:
+        timeout_s = self._facts(item).timeout_s
+        self.ctx.submission.begin_check(timeout_s if timeout_s is not None else self.ctx.timeout_s)
+
+    def _facts(self, item: pytest.Item) -> CheckInfo:
+        """What the item's marks and docstring say, read once per session (items do not change)."""
+        known = self._item_facts.get(item.nodeid)
+        if known is None or known[0] is not item:
+            known = (item, describe(item))
+            self._item_facts[item.nodeid] = known
+        return known[1]
+
+    # -- running a check without pytest's per-item protocol -------------------
+    def runs_directly(self, item: pytest.Item) -> bool:
+        """Can `run_directly` run this item with the same result as pytest's protocol?
+
+        Yes for a plain test function (no class, not async) whose arguments are
+        its parametrize values and this plugin's own fixtures (none overridden),
+        without a mark that pytest acts on (skip, xfail, usefixtures...). Such an
+        item's set-up is only the plugin's `begin_check` and its fixtures'
+        values, and it has nothing to tear down: the protocol's set-up, report
+        and teardown objects (several hundred fixture-request objects per
+        submission) buy nothing for it.
+        """
+        if not isinstance(item, pytest.Function) or item.cls is not None:
+            return False
+        function = item.obj
+        if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+            return False
+        if any(mark.name in PYTEST_MARKS for mark in item.iter_markers()):
+            return False
+        callspec = getattr(item, "callspec", None)
+        params = set(callspec.params) if callspec is not None else set()
+        info = item._fixtureinfo
+        for name in info.names_closure:
+            if name in params or name == "request":
+                continue
+            if name not in DIRECT_FIXTURES:
+                return False
+            defs = info.name2fixturedefs.get(name, ())
+            if len(defs) != 1 or getattr(defs[0].func, "__self__", None) is not self:
+                return False  # a fixture of the checks' own overrides the plugin's
+        return "request" not in info.argnames and set(info.argnames) <= DIRECT_FIXTURES | params
+
+    def _direct_value(self, item: pytest.Item, name: str) -> Any:
+        if name == "sub":
+            return self.ctx.submission
+        if name == "oracle":
+            return self.ctx.oracle
+        if name == "grading":
+            return self.ctx.include_hidden
+        seed = self._seed_for(item)
+        if name == "seed":
+            return seed
+        return self._rng_for(item, seed)
+
+    def run_directly(self, item: pytest.Item) -> bool:
+        """Run a check that `runs_directly` allows and record its result; True if it failed.
+
+        What pytest's protocol would do for it, in order: the check's budget,
+        the fixtures' values, the call, the outcome turned into a result. Only
+        KeyboardInterrupt and pytest.exit escape, as under pytest.
+        """
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        excinfo: BaseException | None = None
+        try:
+            self._begin(item)  # a set-up failure is the check's result, as under pytest
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the session runs with -W ignore
+                kwargs = {
+                    name: params[name] if name in params else self._direct_value(item, name)
+                    for name in item._fixtureinfo.argnames
+                }
+                item.obj(**kwargs)
+        except (KeyboardInterrupt, pytest.exit.Exception):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every outcome is a result, as under pytest
+            excinfo = exc
+        outcome, message, diagnosis, kind = self._outcome(excinfo)
+        self._record(item, outcome, message, diagnosis, kind)
+        return outcome == "failed"
+
+    def _outcome(self, exc: BaseException | None) -> tuple[str, str, str, str]:
+        """(outcome, message, diagnosis, kind) of a check that raised `exc` (None: passed)."""
+        if exc is None:
+            return "passed", "", "", ""
+        if isinstance(exc, pytest.skip.Exception):
+            return "skipped", f"skipped: {exc}", "", "skipped"
+        message, diagnosis, kind = failure_message(exc, self.ctx.submission)
+        return "failed", message, diagnosis, kind
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[Any]
+    ) -> pytest.TestReport:
+        """Build the report ourselves: no traceback formatting (it never reaches students)."""
+        excinfo = call.excinfo
+        outcome, message, diagnosis, kind = self._outcome(
+            excinfo.value if excinfo is not None else None
+        )
+        longrepr: Any = None
+        if outcome == "skipped":
+            longrepr = (str(item.path), 0, message)
+        elif outcome == "failed":
+            longrepr = message
+        report = pytest.TestReport(
+            item.nodeid,
+            item.location,
+            {},
+            outcome,
+            longrepr,
+            call.when,
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
+        )
+        if call.when == "call" or (call.when == "setup" and outcome != "passed"):
+            self._record(item, outcome, message, diagnosis, kind)
+        return report
+
+    def _record(
+        self, item: pytest.Item, outcome: str, message: str, diagnosis: str, kind: str
+    ) -> None:
+        facts = self._facts(item)
+        points, task, hidden = facts.points, facts.task, facts.hidden
+        if outcome == "passed":
+            score, status = points, "passed"
+        else:
+            printed = self.ctx.submission.new_output()
+            if printed.strip():
+                message += "\n  your code printed:\n    " + printed.strip().replace("\n", "\n    ")
+            score, status = 0.0, "failed"
+        self.ctx.results.append(
+            CheckResult(
+                name=facts.name,
+                score=score,
+                max_score=points,
+                status=status,
+                output=message,
+                visibility=GRADESCOPE_VISIBILITY["hidden" if hidden else "public"],
+                task=task,
+                diagnosis=diagnosis,
+                nodeid=facts.check_id,
+                kind=kind if status == "failed" else "",
+            )
+        )

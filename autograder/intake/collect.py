@@ -1,0 +1,203 @@
+"""Reading a batch's submissions safely: names, staging and submission times.
+
+`collect` turns the SUBMISSION arguments into one entry per student, and never
+raises for one submission: a name is escaped (`%XX`) where it would reach a
+folder, a terminal or the gradebook unsafely; two submissions of one student
+are an error naming both sources; a symbolic link anywhere below the
+instructor's folder, or anything staging raises, is that student's error; and
+the submission time is the collection's record (`--submitted-at`, nbgrader's
+timestamp.txt, else the file time), with its source.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import errno
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from autograder.config import Assignment, Course
+from autograder.intake.staging import StagedSubmission, discover, stage
+from autograder.results import safe_student_name
+
+TIMESTAMP_FILE = "timestamp.txt"
+
+
+# ---------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------
+def _collision_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+# ---------------------------------------------------------------------------
+# Staging, safely
+# ---------------------------------------------------------------------------
+def _links_below(path: Path, sources: list[Path]) -> Path | None:
+    """The first symbolic link on `path` below the instructor's SUBMISSION argument, if any."""
+    for source in sources:
+        with contextlib.suppress(ValueError):
+            relative = path.relative_to(source)
+            current = source
+            for part in relative.parts:
+                current = current / part
+                if current.is_symlink():
+                    return current
+            return None
+    return path if path.is_symlink() else None
+
+
+def stage_safely(
+    student: str, path: Path, assignment: Assignment, sources: list[Path]
+) -> tuple[StagedSubmission, str]:
+    """Stage one submission; returns (staged, error) with error "" when it could be read."""
+    staged = StagedSubmission(student=student, source=str(path))
+    try:
+        link = _links_below(path, sources)
+        if link is not None:
+            return staged, (
+                f"{link} is a symbolic link; submissions must be plain files and folders "
+                "(nothing outside the submission is read)"
+            )
+        if path.exists() and not (path.is_dir() or path.is_file()):
+            return staged, f"{path} is not a regular file or folder (a FIFO or a device?)"
+        staged = stage(student, path, assignment)
+        stamp = path / TIMESTAMP_FILE
+        if stamp.is_symlink():
+            return staged, f"{stamp} is a symbolic link; refused"
+        return staged, ""
+    except RecursionError:
+        return staged, f"{path} could not be read: its folders are nested too deeply"
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return staged, f"infrastructure error while reading {path}: {exc}; it is retried"
+        return staged, f"{path} could not be read: {exc.strerror or exc}"
+    except Exception as exc:  # noqa: BLE001 - one unreadable submission never stops a batch
+        return staged, f"{path} could not be read: {type(exc).__name__}: {exc}"
+
+
+# ---------------------------------------------------------------------------
+# Submission times
+# ---------------------------------------------------------------------------
+def _parse_time(text: str) -> datetime | None:
+    text = text.strip().replace(" UTC", "+00:00")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    for candidate in (text, text.replace(" ", "T", 1)):
+        with contextlib.suppress(ValueError):
+            stamp = datetime.fromisoformat(candidate)
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    return None
+
+
+def read_submitted_at(path: Path) -> dict[str, str]:
+    """A `--submitted-at` CSV: columns student and submitted_at (ISO 8601); raw text per student."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle)
+        return {
+            str(row.get("student", "")).strip(): str(row.get("submitted_at", ""))
+            for row in rows
+            if row.get("student")
+        }
+
+
+def submission_time(
+    staged: StagedSubmission, path: Path, student: str, submitted_at: dict[str, str] | None
+) -> tuple[datetime | None, str, str]:
+    """(time, source, note): the collection's record of when this was submitted.
+
+    In order: the instructor's `--submitted-at` CSV, nbgrader's timestamp.txt
+    (written by its exchange, next to the submission), the file time of what was
+    collected. A time that is missing or cannot be parsed is a note, never "on time".
+    """
+    if submitted_at is not None and student in submitted_at:
+        raw = submitted_at[student]
+        stamp = _parse_time(raw)
+        if stamp is None:
+            return None, "submitted-at csv", f"the submitted-at CSV has no valid time ({raw!r})"
+        return stamp, "submitted-at csv", ""
+    stamp_file = path / TIMESTAMP_FILE
+    if path.is_dir() and stamp_file.is_file() and not stamp_file.is_symlink():
+        raw = stamp_file.read_bytes()[:200].decode("utf-8", errors="replace")
+        stamp = _parse_time(raw)
+        if stamp is None:
+            return None, TIMESTAMP_FILE, f"{TIMESTAMP_FILE} cannot be parsed ({raw.strip()!r})"
+        return stamp, TIMESTAMP_FILE, ""
+    with contextlib.suppress(OSError):
+        if path.is_file():
+            mtime = path.stat().st_mtime
+        else:
+            mtime = max(
+                (path / name).stat().st_mtime
+                for name in staged.files
+                if (path / name).is_file() and not (path / name).is_symlink()
+            )
+        return datetime.fromtimestamp(mtime, tz=timezone.utc), "file time", ""
+    return None, "none", "no submission time is known (no timestamp, no file time)"
+
+
+def policy_fingerprint(course: Course, assignment: Assignment) -> str:
+    """What lateness depends on besides the time: the deadline and the late policy."""
+    text = f"{assignment.deadline!r}|{course.late_policy!r}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Entry:
+    staged: StagedSubmission
+    error: str
+    timing: dict[str, Any]
+    notes: list[str]
+
+
+def collect(
+    sources: list[Path],
+    assignment: Assignment,
+    course: Course,
+    submitted_at: dict[str, str] | None,
+) -> list[Entry]:
+    """Discover, name and stage every submission; never raises for one submission."""
+    found = discover(sources, assignment, rename_duplicates=False)
+    by_key: dict[str, list[tuple[str, Path, str]]] = {}
+    for raw, path in found:
+        name = safe_student_name(raw)
+        by_key.setdefault(_collision_key(name), []).append((name, path, raw))
+    policy = policy_fingerprint(course, assignment)
+    entries = []
+    for group in by_key.values():
+        name, path, raw = group[0]
+        notes = []
+        if name != raw:
+            notes.append(f"the student's name {raw!r} was escaped to {name!r}")
+        if len(group) > 1:
+            staged = StagedSubmission(student=name, source=str(path))
+            both = " and ".join(f"{str(p)!r}" for _, p, _ in group)
+            error = (
+                f"two or more submissions map to the student {name!r}: {both}; "
+                "none was graded (rename one so that each student has one submission)"
+            )
+            entries.append(Entry(staged, error, {}, notes))
+            continue
+        staged, error = stage_safely(name, path, assignment, sources)
+        staged.student = name
+        stamp, source, note = (None, "none", "")
+        if not error:
+            try:
+                stamp, source, note = submission_time(staged, path, raw, submitted_at)
+            except Exception as exc:  # noqa: BLE001
+                note = f"the submission time could not be read: {exc}"
+        staged.timestamp = stamp
+        if note:
+            notes.append(note)
+        timing = {
+            "submitted_at": stamp.isoformat() if stamp else None,
+            "submitted_at_source": source,
+            "late_policy": policy,
+        }
+        entries.append(Entry(staged, error, timing, notes))
+    return entries
