@@ -26,7 +26,49 @@ ROOT = Path(__file__).resolve().parents[1]
 # Part one: basics, conv, optim, regularization, normalization.
 _PART_ONE: dict[str, dict[str, list[str]]] = {}
 # Part two: rnn, attention, transformer, classical, cnn.
-_PART_TWO: dict[str, dict[str, list[str]]] = {}
+_PART_TWO: dict[str, dict[str, list[str]]] = {
+    "rnn": {
+        "rnn_step_backward": [
+            "da = dnext_h * (1 - next_h**2)",
+            "1 - next_h**2",
+            "1.0 - next_h**2",
+            "dx = da @ Wx.T",
+            "dprev_h = da @ Wh.T",
+            "dWx = x.T @ da",
+            "dWh = prev_h.T @ da",
+            "db = da.sum(axis=0)",
+            "db = sum over the batch of da",
+            "db = da를 배치에 대해 더한 값",
+            "diag(1 - h_t**2) @ Wh.T",
+        ],
+        "rnn_backward": [
+            "total = dh[:, t] + dprev",
+            "dh[:, t] + dprev_h",
+            "(dx_t, dprev, dWx_t, dWh_t, db_t) = step backward of step t with total",
+            "dh0 = dprev",
+        ],
+        "lstm_step_backward": [
+            "dc = dnext_c + dnext_h * o * (1 - tanh(next_c)**2)",
+            "dnext_h * o * (1 - tanh_c**2)",
+            "do = dnext_h * tanh(next_c)",
+            "do = dnext_h * tanh_c",
+            "di = dc * g",
+            "df = dc * prev_c",
+            "dg = dc * i",
+            "dprev_c = dc * f",
+            "sigmoid' = s * (1 - s)",
+            "tanh' = 1 - t**2",
+            "di * i * (1 - i)",
+        ],
+        "lstm_backward": [
+            "lstm_step_backward(dh[:, t] + dprev_h, dprev_c",
+            "dh[:, t] + dprev_h",
+            "dnext_c = dprev_c",
+            "which becomes the next (earlier) step's `dnext_c`",
+            "`dprev_c`(바로 앞 단계의 `dnext_c`가 됨)",
+        ],
+    },
+}
 FORMULAS: dict[str, dict[str, list[str]]] = {**_PART_ONE, **_PART_TWO}
 
 _SPACE = re.compile(r"\s+")

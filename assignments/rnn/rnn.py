@@ -62,6 +62,10 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 def rnn_step_backward(dnext_h, cache):
     """Backward pass of one RNN time step.
 
+    Derive it from the forward line next_h = tanh(x @ Wx + prev_h @ Wh + b):
+    back through the tanh (the cache holds its output), then through the
+    affine part. Stuck? `dlcourse hint rnn rnn_step_backward`.
+
     Inputs:
     - dnext_h: gradient of the loss with respect to next_h, shape (N, H)
     - cache: the cache of rnn_step_forward
@@ -109,6 +113,10 @@ def rnn_forward(x, h0, Wx, Wh, b):
 
 def rnn_backward(dh, cache):
     """Backward pass of a tanh RNN over a whole sequence.
+
+    Every hidden state reaches the loss directly (dh) and through the next
+    step; the weights are shared by all steps. Use rnn_step_backward.
+    Stuck? `dlcourse hint rnn rnn_backward`.
 
     Inputs:
     - dh: upstream gradients of all hidden states, shape (N, T, H); dh[:, t]
@@ -174,6 +182,10 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
 def lstm_step_backward(dnext_h, dnext_c, cache):
     """Backward pass of one LSTM time step.
 
+    Derive it from the forward lines of lstm_step_forward, from the two outputs
+    back to the inputs; the gate gradients are concatenated in the forward
+    order i, f, g, o. Stuck? `dlcourse hint rnn lstm_step_backward`.
+
     Inputs:
     - dnext_h: gradient with respect to next_h, shape (N, H)
     - dnext_c: gradient with respect to next_c, shape (N, H)
@@ -227,7 +239,8 @@ def lstm_backward(dh, cache):
     """Backward pass of an LSTM over a whole sequence.
 
     Only the hidden states receive gradient from outside (dh); the final cell
-    state does not.
+    state does not, and the initial cell state (zero) gets no gradient returned.
+    Use lstm_step_backward. Stuck? `dlcourse hint rnn lstm_backward`.
 
     Inputs:
     - dh: upstream gradients of all hidden states, shape (N, T, H)
