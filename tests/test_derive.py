@@ -68,6 +68,36 @@ _PART_TWO: dict[str, dict[str, list[str]]] = {
             "`dprev_c`(바로 앞 단계의 `dnext_c`가 됨)",
         ],
     },
+    "attention": {
+        "scaled_dot_product_attention_backward": [
+            "dv = W^T G",
+            "dW = G v^T",
+            "dw_j/ds_k = w_j (1[j = k] - w_k)",
+            "ds_k = sum_j dw_j w_j (1[j = k] - w_k)",
+            "w_k (dw_k - sum_j dw_j w_j)",
+            "dS = W * (dW - sum(dW * W, axis=-1, keepdims=True))",
+            "- sum(dW * W)",
+            "dq = dS k / sqrt(d)",
+            "dk = dS^T q / sqrt(d)",
+            "dv = np.swapaxes(weights, -1, -2) @ dout",
+            "dout @ np.swapaxes(v, -1, -2)",
+            "weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))",
+            "w * (up - np.sum(up * w, axis=-1, keepdims=True))",
+            "dq = dscores @ k",
+            "dk = np.swapaxes(dscores, -1, -2) @ q",
+        ],
+        "multi_head_attention_backward": [
+            "dW = X^T dY",
+            "dX = dY W^T",
+            "db = sum of dY over rows",
+            "db = dY를 행에 대해 더한 값",
+            "dx_kv = dK Wk^T + dV Wv^T",
+            "dWo = heads.reshape(N * Lq, D).T @ dout.reshape(N * Lq, D)",
+            "dheads = dout @ Wo.T",
+            "dK @ Wk.T + dV @ Wv.T",
+            "dx_q = (dQ @ Wq.T)",
+        ],
+    },
 }
 FORMULAS: dict[str, dict[str, list[str]]] = {**_PART_ONE, **_PART_TWO}
 

@@ -96,6 +96,11 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 def scaled_dot_product_attention_backward(dout, cache):
     """Backward pass of scaled dot-product attention.
 
+    Derive it from the forward lines, last to first: out = weights v, the
+    softmax over the keys (a weight depends on every score of its row), and the
+    scaled scores q k^T / sqrt(d). Stuck? `dlcourse hint attention
+    scaled_dot_product_attention_backward`.
+
     Inputs:
     - dout: upstream gradient of shape (..., Lq, dv)
     - cache: the cache from scaled_dot_product_attention
@@ -176,6 +181,11 @@ def multi_head_attention_forward(x_q, x_kv, params, num_heads, mask=None):
 
 def multi_head_attention_backward(dout, cache):
     """Backward pass of multi-head attention.
+
+    Undo the forward steps in reverse order: output projection, head merge,
+    attention (scaled_dot_product_attention_backward handles all heads at
+    once), head split, input projections. Stuck? `dlcourse hint attention
+    multi_head_attention_backward`.
 
     Inputs:
     - dout: upstream gradient of shape (N, Lq, D)
