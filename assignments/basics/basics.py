@@ -47,6 +47,10 @@ def affine_forward(x, w, b):
 def affine_backward(dout, cache):
     """Backward pass of affine_forward.
 
+    Derive each gradient entry by entry with the chain rule: which outputs did
+    one weight, one input entry, one bias touch? Stuck? `dlcourse hint basics
+    affine_backward` shows a hint ladder, one level per call.
+
     Inputs:
     - dout: upstream gradient of shape (N, M)
     - cache: (x, w, b) as returned by affine_forward
@@ -89,8 +93,8 @@ def relu_forward(x):
 def relu_backward(dout, cache):
     """Backward pass of relu_forward.
 
-    The derivative is 1 where x > 0 and 0 where x <= 0 (at exactly 0 torch also
-    uses 0).
+    At the kink x = 0 the derivative is undefined; torch's gradient there is 0,
+    and so must yours be. Hints: `dlcourse hint basics relu_backward`.
 
     Inputs:
     - dout: upstream gradient, same shape as x
@@ -129,7 +133,10 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(dout, cache):
-    """Backward pass of sigmoid_forward: d sigmoid / dx = s * (1 - s).
+    """Backward pass of sigmoid_forward.
+
+    The derivative of the sigmoid can be written with its output s alone, which
+    is why the cache holds s and not x. Hints: `dlcourse hint basics sigmoid_backward`.
 
     Inputs:
     - dout: upstream gradient, same shape as x
@@ -165,7 +172,10 @@ def tanh_forward(x):
 
 
 def tanh_backward(dout, cache):
-    """Backward pass of tanh_forward: d tanh / dx = 1 - tanh(x)**2.
+    """Backward pass of tanh_forward.
+
+    Like the sigmoid's, the derivative of tanh can be written with the output
+    alone; the cache holds it. Hints: `dlcourse hint basics tanh_backward`.
 
     Inputs:
     - dout: upstream gradient, same shape as x
@@ -204,7 +214,8 @@ def leaky_relu_forward(x, alpha=0.01):
 def leaky_relu_backward(dout, cache):
     """Backward pass of leaky_relu_forward.
 
-    The derivative is 1 where x > 0 and alpha where x <= 0 (torch's choice at 0).
+    At the kink x = 0, torch uses the slope of the negative side.
+    Hints: `dlcourse hint basics leaky_relu_backward`.
 
     Inputs:
     - dout: upstream gradient, same shape as x
@@ -246,8 +257,8 @@ def elu_forward(x, alpha=1.0):
 def elu_backward(dout, cache):
     """Backward pass of elu_forward.
 
-    The derivative is 1 where x > 0 and alpha * exp(x) where x <= 0 (at 0 torch
-    uses alpha).
+    At x = 0, torch uses the derivative of the negative branch. Exponentiate only
+    non-positive numbers, as in the forward pass. Hints: `dlcourse hint basics elu_backward`.
 
     Inputs:
     - dout: upstream gradient, same shape as x
@@ -283,7 +294,9 @@ def softmax_cross_entropy(logits, y):
     - loss: float, the mean loss over the N examples
     - dlogits: gradient of the loss with respect to logits, shape (N, C)
 
-    The blank must fill `loss` and `dlogits`.
+    The blank must fill `loss` and `dlogits`. Derive dlogits yourself (one logit
+    at a time, true class and other classes apart); hints: `dlcourse hint basics
+    softmax_cross_entropy`.
     """
     N, C = logits.shape
     # YOUR CODE HERE
@@ -304,7 +317,7 @@ def mse_loss(pred, target):
     - loss: float
     - dpred: gradient of the loss with respect to pred, same shape as pred
 
-    The blank must fill `loss` and `dpred`.
+    The blank must fill `loss` and `dpred`. Hints: `dlcourse hint basics mse_loss`.
     """
     # YOUR CODE HERE
     raise NotImplementedError("basics/mse_loss: fill in this blank (see its docstring)")
@@ -326,7 +339,8 @@ def bce_with_logits(logits, targets):
     - loss: float, the mean over all elements
     - dlogits: gradient of the loss with respect to logits, same shape as logits
 
-    The blank must fill `loss` and `dlogits`.
+    The blank must fill `loss` and `dlogits`. The gradient simplifies to a short
+    expression without any logarithm; hints: `dlcourse hint basics bce_with_logits`.
     """
     # YOUR CODE HERE
     raise NotImplementedError("basics/bce_with_logits: fill in this blank (see its docstring)")
