@@ -219,7 +219,7 @@ def teacher_forced_logits(encoder, decoder, src, src_len, tgt_in):
     # Fill `logits`. Build the source mask with length_mask.
     ### BEGIN SOLUTION
     mask = length_mask(src_len, src.shape[1])  # (B, S)
-    enc_out, h = encoder(src, src_len)
+    enc_out, h = encoder(src, src_len)  # h: (1, B, H)
     h = h[0]  # (B, H)
     for t in range(T):
         step_logits, h, _ = decoder.step(tgt_in[:, t], h, enc_out, mask)
