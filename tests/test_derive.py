@@ -98,6 +98,46 @@ _PART_TWO: dict[str, dict[str, list[str]]] = {
             "dx_q = (dQ @ Wq.T)",
         ],
     },
+    "classical": {
+        "soft_threshold": [
+            "S(rho, lam) = sign(rho) * max(|rho| - lam, 0)",
+            "sign(rho) * max(|rho| - lam, 0)",
+            "out = sign(rho) * max(abs(rho) - lam, 0)",
+            "np.sign(rho) * max(abs(rho) - lam, 0.0)",
+            "np.sign(rho) * np.maximum(np.abs(rho) - lam, 0)",
+            "S(3, 1) = 2, S(-3, 1) = -2, S(0.5, 1) = 0",
+            "max(., 0)",
+        ],
+        "lasso_fit": [
+            "rho_j = Xc[:, j] . (r + Xc[:, j] * w_j)",
+            "rho_j = Xc[:, j] @ (r + Xc[:, j] * w[j])",
+            "rho = Xc[:, j] @ r + z[j] * w[j]",
+            "w_j  <-  S(rho_j, N * alpha) / z_j",
+            "w[j]  = S(rho_j, N * alpha) / z_j",
+            "S(rho_j, N * alpha)",
+            "soft_threshold(rho, N * alpha) / z[j]",
+            "r -= (new - old) * Xc[:, j]",
+            "the threshold on\nrho_j is `N * alpha`",
+            "the threshold is N * alpha",
+            "rho_j에 대한 임계값은 `N * alpha`입니다",
+        ],
+        "logistic_loss_and_grad": [
+            "dw = X^T (p - y) / N + l2 * w",
+            "X^T (p - y) / N",
+            "db = mean(p - y)",
+            "db   = mean_n (p_n - y_n)",
+            "dw = X.T @ (p - y) / N + l2 * w",
+            "X.T @ (p - y) / N",
+            "db = np.mean(p - y)",
+        ],
+        "logistic_regression_fit": [
+            "H = Xa^T diag(p (1 - p)) Xa / N + l2 * diag(1, ..., 1, 0)",
+            "Xa^T diag(p (1 - p)) Xa / N",
+            "Xa^T diag(p * (1 - p)) Xa / N",
+            "(Xa * (p * (1.0 - p))[:, None]).T @ Xa / N",
+            "Xa.T @ (Xa * (p * (1 - p))[:, None]) / N",
+        ],
+    },
 }
 FORMULAS: dict[str, dict[str, list[str]]] = {**_PART_ONE, **_PART_TWO}
 

@@ -92,11 +92,12 @@ def r2_score(y: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def soft_threshold(rho: float, lam: float) -> float:
-    """The soft-thresholding operator S(rho, lam) = sign(rho) * max(|rho| - lam, 0).
+    """The soft-thresholding operator S(rho, lam) = argmin_w (1/2) (w - rho)^2 + lam |w|.
 
-    It moves rho towards 0 by lam and stops at 0: S(3, 1) = 2, S(-3, 1) = -2,
-    S(0.5, 1) = 0. It is the exact minimiser over w of (1/2) (w - rho)^2 + lam |w|,
-    which is why the lasso's coordinate updates use it.
+    The exact minimiser of that one-dimensional problem, which is why the
+    lasso's coordinate updates use it. Derive it by cases (w > 0, w < 0, w = 0):
+    the corner of |w| at 0 makes S(rho, lam) exactly 0 for a whole range of rho.
+    Stuck? `dlcourse hint classical soft_threshold`.
 
     Inputs:
     - rho: a float
@@ -131,12 +132,12 @@ def lasso_fit(
     - b: intercept, a float
 
     Work on centred data (Xc, yc, as in linear_regression_fit) and keep the
-    residual r = yc - Xc @ w up to date. For coordinate j, with z_j = Xc[:, j] @ Xc[:, j]:
-        rho_j = Xc[:, j] @ (r + Xc[:, j] * w[j])      (the fit of column j to the
-                                                        residual without j's part)
-        w[j]  = S(rho_j, N * alpha) / z_j              (soft thresholding)
-    where the threshold is N * alpha because the squared error carries 1/(2N).
-    A constant column (z_j = 0) keeps w[j] = 0.
+    residual r = yc - Xc @ w up to date. With every other weight fixed, the
+    objective is a function of w[j] alone, a parabola plus alpha * |w[j]|;
+    its exact minimiser comes from soft_threshold once you write the parabola
+    with r, Xc[:, j] and z_j = Xc[:, j] @ Xc[:, j] (mind the 1/(2N)).
+    A constant column (z_j = 0) keeps w[j] = 0. Stuck?
+    `dlcourse hint classical lasso_fit`.
 
     The blank: inside the loop over j, update `w[j]`, the residual `r` and
     `max_change` (the largest |change| of a weight in this sweep).
@@ -175,8 +176,8 @@ def logistic_loss_and_grad(
     With z = X @ w + b and p = sigmoid(z) = 1 / (1 + exp(-z)):
         loss = mean_n [ -y_n log p_n - (1 - y_n) log(1 - p_n) ] + (l2 / 2) * ||w||^2
              = mean_n [ log(1 + exp(z_n)) - y_n z_n ] + (l2 / 2) * ||w||^2
-        dw   = X^T (p - y) / N + l2 * w
-        db   = mean_n (p_n - y_n)                         (b is not penalised)
+    and (dw, db) is its gradient; b is not penalised. Derive the gradient with
+    the chain rule through z (stuck? `dlcourse hint classical logistic_loss_and_grad`).
 
     Inputs:
     - w: weights of shape (D,)
@@ -210,11 +211,12 @@ def logistic_regression_fit(
 
     scikit-learn: LogisticRegression(C=1 / (l2 * N)) finds the same optimum.
     Any sound method is accepted (the checks compare with the optimum to ~1e-5);
-    this one is Newton's method with step halving. The loss is convex: its
-    Hessian with respect to theta = (w, b) is
-        H = Xa^T diag(p * (1 - p)) Xa / N + l2 * diag(1, ..., 1, 0)
-    where Xa = [X, 1] is X with a column of ones appended (b is not penalised),
-    and the Newton step solves H step = grad.
+    this one is Newton's method with step halving. The loss is convex; the
+    Newton step solves H step = grad, where grad and H are the gradient and the
+    Hessian (D + 1, D + 1) of the loss with respect to theta = (w, b). Xa = [X, 1]
+    (X with a column of ones appended) and `penalty` (b is not penalised) are
+    given. Derive H from the gradient (stuck? `dlcourse hint classical
+    logistic_regression_fit`).
 
     Inputs:
     - X: features of shape (N, D)
