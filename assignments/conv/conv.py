@@ -104,9 +104,12 @@ def conv_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarra
     - dw: gradient with respect to w, shape (F, C, KH, KW)
     - db: gradient with respect to b, shape (F,)
 
-    The blanks: fill `db`, then `dw` and `dxp` (the gradient of the PADDED input)
-    tap by tap, then `dx` (drop the padding again). Every output position used
-    tap (p, q) of every filter, so each tap's gradient sums over N, Ho and Wo.
+    The blanks: fill `db`; then, inside the loop over the kernel taps, fill
+    `dw[:, :, p, q]` and add the tap's contribution to `dxp`, the gradient of the
+    PADDED input (zeros to start with); after the loop, fill `dx`, the part of
+    `dxp` that corresponds to x. Deriving these gradients is the task: the README
+    asks the questions that lead there, and `dlcourse hint conv conv_backward`
+    shows a hint ladder, one level per call.
     """
     x, w, b, stride, pad, dilation = cache
     N, C, H, W = x.shape
@@ -164,9 +167,9 @@ def max_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     Returns:
     - dx: gradient with respect to x, shape (N, C, H, W)
 
-    The blank: fill `dx`. Only the element that was the maximum of a window
-    receives that window's gradient (windows may overlap when stride < pool:
-    add the contributions up).
+    The blank: fill `dx`. Windows may overlap when stride < pool: an element
+    then receives something from every window it belongs to, and those
+    contributions add up. Hints: `dlcourse hint conv max_pool_backward`.
     """
     x, pool, stride = cache
     N, C, H, W = x.shape
@@ -211,8 +214,8 @@ def avg_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     Returns:
     - dx: gradient with respect to x, shape (N, C, H, W)
 
-    The blank: fill `dx`. Each window's gradient is shared equally by its
-    pool*pool elements.
+    The blank: fill `dx`. As for max pooling, an element of overlapping windows
+    collects from each of them. Hints: `dlcourse hint conv avg_pool_backward`.
     """
     shape, pool, stride = cache
     _, _, Ho, Wo = dout.shape
