@@ -339,8 +339,10 @@ INDEPENDENT = {
         np.zeros((1, v["C"], v["H"], v["H"])).reshape(1, v["G"], -1).shape[-1]
     ),
     # neural networks
-    "perceptron-output": lambda v: float(
-        np.heaviside(v["w1"] * v["x1"] + v["w2"] * v["x2"] + v["b"], 0)
+    "perceptron-truth-table": lambda v: float(
+        np.heaviside(
+            v["w1"] * np.array([0, 0, 1, 1]) + v["w2"] * np.array([0, 1, 0, 1]) + v["b"], 0
+        ).sum()
     ),
     "mlp-param-count": lambda v: _numel(
         nn.Sequential(
