@@ -151,6 +151,13 @@ def lr_schedule(step, warmup_steps, total_steps):
     The learning rate of the update is base_lr * factor, which is what
     torch.optim.lr_scheduler.LambdaLR computes when given this function.
 
+    This is the warmup + cosine of the optim assignment counted one step later:
+    for warmup_steps < total_steps, lr_schedule(step, W, T) equals
+    optim.warmup_cosine(step + 1, 1.0, W, T). warmup_cosine (and the quiz)
+    count the steps already taken, so its step 0 has rate 0; here LambdaLR
+    hands the factor of `step` to update number `step`, and counting that update
+    itself keeps the first update from being wasted (the last one gets 0 instead).
+
     Inputs:
     - step: int >= 0, the index of the update (steps past the last update get
       the last update's factor)
