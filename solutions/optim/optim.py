@@ -22,6 +22,11 @@ Notation used in the docstrings (all operations are elementwise):
 - lr: the learning rate `self.lr` (read at every step, so a schedule may change it)
 - wd: weight decay
 
+The docstrings say what each optimizer's state means and which torch
+conventions matter; writing the update itself is the task. Stuck?
+`dlcourse hint optim TASK` (e.g. `dlcourse hint optim Adam.step`) shows a hint
+ladder, one level per call.
+
 Learning-rate schedules are pure functions of the 0-based step index `step`
 (the number of optimizer steps already taken, i.e. the lr for the update that
 is about to happen), exactly as defined in their docstrings:
@@ -105,14 +110,15 @@ class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay.
 
     torch.optim.SGD's rule, for each parameter p with gradient g:
-
-        g   = g + wd * p                         (only if wd != 0)
-        if momentum != 0:
-            buf = g  (a copy)                    on the first step (no dampening!)
-            buf = momentum * buf + (1 - dampening) * g   on later steps
-            g   = g + momentum * buf             if nesterov
-            g   = buf                            otherwise
-        p  -= lr * g
+    - wd != 0 is coupled weight decay: the gradient of 0.5 * wd * |p|^2 is added
+      to g before anything else;
+    - momentum == 0: a plain gradient step of size lr;
+    - momentum != 0: the buffer is an exponentially weighted sum of the
+      gradients (old buffer times momentum, plus the new gradient times
+      1 - dampening), and the step uses it in place of g. On the first step the
+      buffer is a copy of g itself, NOT damped;
+    - nesterov: torch's form of the look-ahead, the fresh gradient plus one more
+      momentum step of the updated buffer (see the README).
 
     State: self.momentum_buffers[i] is None until the first step, then the
     momentum buffer (an array shaped like params[i]).
@@ -164,10 +170,10 @@ class Adagrad(Optimizer):
     """Adagrad: per-coordinate step sizes from the running SUM of squared gradients.
 
     torch.optim.Adagrad's rule (lr_decay = 0, initial_accumulator_value = 0):
-
-        g    = g + wd * p                        (only if wd != 0)
-        sum  = sum + g * g                       (a plain sum, never decays)
-        p   -= lr * g / (sqrt(sum) + eps)
+    wd != 0 adds the L2 penalty's gradient to g first. The state is the running
+    SUM of the squared gradients, this step's included (a plain sum, it never
+    decays); each coordinate's gradient is divided by the square root of its sum,
+    with eps added AFTER the root, and the step is lr times that.
 
     State: self.sums[i], zeros shaped like params[i] at the start.
     """
@@ -202,17 +208,15 @@ class Adagrad(Optimizer):
 class Adadelta(Optimizer):
     """Adadelta: a ratio of two running RMS values sets the step; lr scales it.
 
-    torch.optim.Adadelta's rule:
+    torch.optim.Adadelta's rule: wd != 0 adds the L2 penalty's gradient to g
+    first. square_avg is the moving average (decay rho) of the squared
+    gradients, acc_delta the moving average (same rho) of the squared updates.
+    With RMS[u] = sqrt(average of u**2 + eps) (eps INSIDE both roots), the update
+    delta is g times RMS of the updates over RMS of the gradients.
 
-        g          = g + wd * p                              (only if wd != 0)
-        square_avg = rho * square_avg + (1 - rho) * g * g
-        delta      = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g
-        acc_delta  = rho * acc_delta + (1 - rho) * delta * delta
-        p         -= lr * delta
-
-    Note the order: `delta` uses acc_delta from BEFORE this step, and the
-    learning rate multiplies delta (the paper has no lr; torch's default lr=1.0
-    reproduces the paper).
+    Note the order: `delta` uses acc_delta from BEFORE this step, which is fed
+    the new delta only afterwards, and the learning rate multiplies delta (the
+    paper has no lr; torch's default lr=1.0 reproduces the paper).
 
     State: self.square_avgs[i] and self.acc_deltas[i], zeros at the start.
     """
@@ -255,16 +259,13 @@ class Adadelta(Optimizer):
 class RMSprop(Optimizer):
     """RMSprop: divide by the root of an exponential average of squared gradients.
 
-    torch.optim.RMSprop's rule (centered=False):
-
-        g          = g + wd * p                              (only if wd != 0)
-        square_avg = alpha * square_avg + (1 - alpha) * g * g
-        avg        = sqrt(square_avg) + eps                  (eps OUTSIDE the root)
-        if momentum > 0:
-            buf = momentum * buf + g / avg                   (buf starts at zeros)
-            p  -= lr * buf
-        else:
-            p  -= lr * g / avg
+    torch.optim.RMSprop's rule (centered=False): wd != 0 adds the L2 penalty's
+    gradient to g first. square_avg is the moving average (decay alpha) of the
+    squared gradients; g is divided by its square root plus eps (eps OUTSIDE the
+    root). Without momentum the step is lr times that. With momentum > 0 a
+    buffer, starting at zeros (unlike SGD's), accumulates the divided gradient
+    (old buffer times momentum, plus the new divided gradient, no 1 - momentum
+    factor), and the step is lr times the buffer.
 
     State: self.square_avgs[i] and self.momentum_buffers[i], zeros at the start.
     """
@@ -311,14 +312,14 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Adam: momentum on g plus RMSprop-style scaling, both bias-corrected.
 
-    torch.optim.Adam's rule (weight decay is COUPLED: added to the gradient):
-
-        g     = g + wd * p                                   (only if wd != 0)
-        m     = beta1 * m + (1 - beta1) * g
-        v     = beta2 * v + (1 - beta2) * g * g
-        m_hat = m / (1 - beta1 ** t)
-        v_hat = v / (1 - beta2 ** t)
-        p    -= lr * m_hat / (sqrt(v_hat) + eps)
+    torch.optim.Adam's rule (weight decay is COUPLED: the L2 penalty's gradient
+    is added to g first, so it enters both moments). m, the first moment
+    estimate, is the moving average (decay beta1) of the gradients; v, the
+    second moment estimate, the moving average (decay beta2) of their squares.
+    Both start at zero and are therefore biased towards zero early on: the
+    step uses their bias-corrected values (see the README for why), dividing
+    the corrected m by the square root of the corrected v, with eps added
+    AFTER the root, and moves p by lr times that.
 
     State: self.exp_avgs[i] (m) and self.exp_avg_sqs[i] (v), zeros at the
     start; self.t is the step counter t (already incremented for this step).
@@ -365,15 +366,10 @@ class Adam(Optimizer):
 class AdamW(Optimizer):
     """AdamW: Adam with DECOUPLED weight decay (Loshchilov and Hutter).
 
-    torch.optim.AdamW's rule: the decay shrinks p directly and never enters
-    the moment estimates:
-
-        p    *= 1 - lr * wd                                  (first, every step)
-        m     = beta1 * m + (1 - beta1) * g
-        v     = beta2 * v + (1 - beta2) * g * g
-        m_hat = m / (1 - beta1 ** t)
-        v_hat = v / (1 - beta2 ** t)
-        p    -= lr * m_hat / (sqrt(v_hat) + eps)
+    torch.optim.AdamW's rule: the decay is DECOUPLED. First, every step, p
+    itself shrinks by the factor 1 - lr * wd (torch's form, with lr in it);
+    then comes exactly Adam's step (moments, bias correction, eps after the
+    root) with the untouched gradient, which never sees wd.
 
     State: as Adam (self.exp_avgs, self.exp_avg_sqs, self.t).
     """
@@ -468,11 +464,14 @@ def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
         warmup_steps <= step < total_steps: progress = (step - warmup_steps)
                                                        / (total_steps - warmup_steps)
                                             lr = min_lr + (base_lr − min_lr)
-                                                 · ½ · (1 + cos(π·t))
+                                                 · ½ · (1 + cos(π·progress))
         step >= total_steps:                lr = min_lr
 
-    The warmup is the one of transformers' get_cosine_schedule_with_warmup:
-    step 0 has lr 0 and step == warmup_steps reaches base_lr exactly.
+    The warmup is the one of transformers' get_cosine_schedule_with_warmup and
+    of the quizzes: step 0 has lr 0 and step == warmup_steps reaches base_lr
+    exactly. The cnn assignment's lr_schedule counts updates from 1 instead
+    (its first update is not spent at lr 0): its factor for update `step` is
+    warmup_cosine(step + 1, 1.0, warmup_steps, total_steps), one step ahead.
 
     Inputs:
     - step: int >= 0, the number of optimizer steps taken so far
