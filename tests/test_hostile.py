@@ -21,7 +21,7 @@ from graderkit import ROOT
 from autograder.engine.batch import grade_batch
 from autograder.gradebook import Gradebook
 from autograder.results import FAILURE_KINDS
-from autograder.sandbox.host import bwrap_path
+from autograder.sandbox.isolation import bwrap_path
 
 SAMPLES = ROOT / "course" / "samples" / "conv"
 OUTSIDE = [

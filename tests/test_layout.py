@@ -30,11 +30,31 @@ def files(folder: str) -> list[Path]:
     return sorted((PACKAGE_DIR / folder).glob("*.py"))
 
 
-@pytest.mark.parametrize("path", files("sandbox"), ids=lambda p: p.name)
+# the grader side, what runs inside the sandbox, and the launchers
+SANDBOX = [*files("sandbox"), *files("sandbox/inside"), *files("sandbox/launch")]
+
+
+def test_the_sandbox_layout_has_its_three_parts():
+    """Are the grader side, the inside and the launchers all found (so none goes unchecked)?"""
+    folders = {path.parent.name for path in SANDBOX}
+    assert folders == {"sandbox", "inside", "launch"}, folders
+
+
+@pytest.mark.parametrize(
+    "path",
+    SANDBOX,
+    ids=lambda p: p.name if p.parent.name == "sandbox" else f"{p.parent.name}/{p.name}",
+)
 def test_the_sandbox_imports_nothing_of_the_grader(path):
     """Is the trust boundary self-contained (no kit, no engine behind it)?"""
     outside = {m for m in autograder_imports(path) if not m.startswith("autograder.sandbox")}
     assert not outside, outside
+
+
+@pytest.mark.parametrize("path", files("sandbox/inside"), ids=lambda p: p.name)
+def test_what_runs_inside_imports_nothing_of_the_package(path):
+    """Does the runtime (copied alone into the sandbox) import no autograder module at all?"""
+    assert autograder_imports(path) == set()
 
 
 @pytest.mark.parametrize("path", files("checkkit"), ids=lambda p: p.name)
@@ -58,7 +78,7 @@ def test_checks_import_only_the_kit_and_their_own_folder(path):
     assert not outside, outside
 
 
-ENGINE = [*files("."), *files("sandbox"), *files("checkkit")]
+ENGINE = [*files("."), *SANDBOX, *files("checkkit")]
 
 
 @pytest.mark.parametrize("path", ENGINE, ids=lambda p: f"{p.parent.name}/{p.name}")

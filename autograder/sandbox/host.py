@@ -1,6 +1,7 @@
 """Starting, talking to and killing the sandboxed worker (grader side).
 
-How the worker is isolated lives in `isolation`; what can go wrong, in
+How the worker is isolated is its launcher's business (`isolation.launcher()`,
+one of `launch/`), how much it may use, `limits`'; what can go wrong, in
 `errors`. The sandbox package imports nothing else of the grader: it is the
 trust boundary, and it stays small enough to read in one sitting.
 """
@@ -29,20 +30,9 @@ from autograder.sandbox.errors import (
     WorkerTimeout,
 )
 from autograder.sandbox.inside import wire
-from autograder.sandbox.isolation import (
-    OUTPUT_LIMIT,
-    SCRUBBED_ENV,
-    Cgroup,
-    Limits,
-    apply_limits,
-    bwrap_command,
-    bwrap_path,
-    cgroups_available,
-    describe,
-    python_path,
-    user_task_count,
-)
-from autograder.sandbox.runtime import MOUNT_POINT, write_runtime
+from autograder.sandbox.isolation import describe, launcher
+from autograder.sandbox.limits import OUTPUT_LIMIT, Cgroup, Limits, confine
+from autograder.sandbox.runtime import write_runtime
 
 __all__ = [
     "OUTPUT_LIMIT",
@@ -54,7 +44,6 @@ __all__ = [
     "WorkerCrashed",
     "WorkerError",
     "WorkerTimeout",
-    "bwrap_path",
     "describe",
 ]
 
@@ -89,6 +78,7 @@ class Worker:
         self.cgroup: Cgroup | None = None
         self.zygote: warm.Zygote | None = None  # where this worker is a zygote's child
         self.exit_code: int | None = None
+        self.launcher = launcher()  # what started the worker (a zygote's child: the zygote's)
         self._req_w = self._resp_r = -1
 
     # -- life cycle ---------------------------------------------------------
@@ -106,34 +96,14 @@ class Worker:
         resp_r, resp_w = os.pipe()
         self.stdout_path = self.tmp / "stdout.txt"
         stdout = open(self.stdout_path, "wb")  # noqa: SIM115 - handed to the child
-        bwrap = bwrap_path()
-        if bwrap:
-            sub_path, runtime_path = "/sandbox/sub", MOUNT_POINT
-            command = bwrap_command(bwrap, runtime, sub, [*self.secrets], self.forbidden)
-            env = None
-        else:
-            sub_path, runtime_path = str(sub), str(runtime)
-            command = []
-            env = {**SCRUBBED_ENV, "HOME": sub_path}
-        command += [
-            python_path(),
-            "-I",
-            f"{runtime_path}/worker.py",
-            str(req_r),
-            str(resp_w),
-            sub_path,
-            ",".join(self.forbidden),
-        ]
-        self.cgroup = Cgroup(self.limits) if cgroups_available() else None
-        limits = self.limits
-        cgroup = self.cgroup
-        nproc = None
-        if not (cgroup and cgroup.pids) and os.geteuid() != 0:
-            nproc = user_task_count(os.geteuid()) + limits.max_processes
-
-        def preexec() -> None:  # runs in the child between fork and exec
-            apply_limits(limits, cgroup, nproc)
-
+        self.launcher = launcher()
+        wrapped = self.launcher.wrap(
+            runtime, sub, secrets=[*self.secrets], forbidden=self.forbidden
+        )
+        command = wrapped.argv(
+            "worker.py", str(req_r), str(resp_w), wrapped.sub, ",".join(self.forbidden)
+        )
+        self.cgroup, preexec = confine(self.limits)
         try:
             self.proc = subprocess.Popen(
                 command,
@@ -141,10 +111,10 @@ class Worker:
                 stdout=stdout,
                 stderr=subprocess.STDOUT,
                 pass_fds=(req_r, resp_w),
-                env=env,
+                env=wrapped.env,
                 cwd=str(sub),
                 preexec_fn=preexec,
-                start_new_session=not bwrap,
+                start_new_session=wrapped.new_session,
             )
         finally:
             stdout.close()
@@ -176,6 +146,7 @@ class Worker:
             for fd in (req_r, resp_w, out):
                 os.close(fd)
         self.zygote = zygote
+        self.launcher = zygote.launcher
         self.exit_code = None
         self._req_w, self._resp_r = req_w, resp_r
         return True
@@ -192,10 +163,7 @@ class Worker:
             self.exit_code = self.exit_code if self.exit_code is not None else -9
         if self.proc is not None and self.proc.poll() is None:
             with contextlib.suppress(OSError):
-                if bwrap_path():
-                    self.proc.kill()
-                else:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.launcher.kill(self.proc)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=5)
         if self.cgroup:
@@ -265,11 +233,7 @@ class Worker:
             return WorkerCrashed(
                 "the warm sandbox could not be set up; the worker was restarted cold"
             )
-        number = None
-        if code is not None and code < 0:
-            number = -code
-        elif code is not None and code > 128 and bwrap_path():
-            number = code - 128  # bubblewrap reports a signal as 128 + its number
+        number = None if code is None else self.launcher.signal_of(code)
         if number is not None:
             try:
                 name = signal.Signals(number).name

@@ -11,8 +11,8 @@ environment) reaches the next one (tests/test_warm.py proves it).
 The grader trusts no child: a child that hangs or does not exit when its
 channel closes takes the whole zygote down with it (the next submission gets
 a new one), exactly as a cold worker is killed. Warm workers are used only
-where bubblewrap runs and the zygote's own probe shows it can give each child
-its namespaces; elsewhere, and with DLCOURSE_WARM=0, every submission gets a
+where the launcher can host zygotes (bubblewrap) and the zygote's own probe
+shows it can give each child its namespaces; elsewhere, and with DLCOURSE_WARM=0, every submission gets a
 cold worker.
 """
 
@@ -34,17 +34,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from autograder.sandbox.isolation import (
-    Cgroup,
-    Limits,
-    apply_limits,
-    bwrap_command,
-    bwrap_path,
-    cgroups_available,
-    python_path,
-    user_task_count,
-)
-from autograder.sandbox.runtime import MOUNT_POINT, write_runtime
+from autograder.sandbox.isolation import launcher
+from autograder.sandbox.launch.base import Launcher
+from autograder.sandbox.limits import Cgroup, Limits, confine
+from autograder.sandbox.runtime import write_runtime
 
 MAX_SUBMISSION_BYTES = 32 << 20  # larger submissions get a cold worker
 START_TIMEOUT_S = 120.0  # importing torch on a loaded machine
@@ -60,9 +53,8 @@ class ZygoteError(RuntimeError):
 
 
 def enabled() -> bool:
-    return os.environ.get("DLCOURSE_WARM", "1").lower() not in {"0", "no", "off", "false"} and bool(
-        bwrap_path()
-    )
+    off = os.environ.get("DLCOURSE_WARM", "1").lower() in {"0", "no", "off", "false"}
+    return not off and launcher().hosts_zygotes
 
 
 @dataclass(frozen=True)
@@ -102,6 +94,7 @@ class Zygote:
         self.proc: subprocess.Popen[bytes] | None = None
         self.cgroup: Cgroup | None = None
         self.sock: socket.socket | None = None
+        self.launcher: Launcher = launcher()
         self.busy = False  # a child is running
         self.info: dict[str, Any] = {}
 
@@ -111,31 +104,19 @@ class Zygote:
         write_runtime(runtime)
         os.chmod(self.tmp, 0o755)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        bwrap = bwrap_path()
-        assert bwrap
-        command = bwrap_command(
-            bwrap, runtime, None, list(self.config.secrets), self.config.forbidden
+        wrapped = self.launcher.wrap(
+            runtime, None, secrets=list(self.config.secrets), forbidden=self.config.forbidden
         )
-        command += [
-            python_path(),
-            "-I",
-            f"{MOUNT_POINT}/zygote.py",
+        command = wrapped.argv(
+            "zygote.py",
             str(theirs.fileno()),
             ",".join(self.config.preload),
             ",".join(self.config.forbidden),
-        ]
+        )
         limits = replace(self.config.limits, cpu_seconds=ZYGOTE_CPU_SECONDS)
         # the children's processes count against the zygote's cap: room for A and B
         group_limits = replace(limits, max_processes=limits.max_processes + 3)
-        self.cgroup = Cgroup(group_limits) if cgroups_available() else None
-        cgroup = self.cgroup
-        nproc = None
-        if not (cgroup and cgroup.pids) and os.geteuid() != 0:
-            nproc = user_task_count(os.geteuid()) + group_limits.max_processes
-
-        def preexec() -> None:
-            apply_limits(limits, cgroup, nproc)
-
+        self.cgroup, preexec = confine(limits, group_limits)
         log = open(self.tmp / "zygote.log", "wb")  # noqa: SIM115 - handed to the child
         try:
             self.proc = subprocess.Popen(
@@ -144,7 +125,9 @@ class Zygote:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 pass_fds=(theirs.fileno(),),
+                env=wrapped.env,
                 preexec_fn=preexec,
+                start_new_session=wrapped.new_session,
             )
         finally:
             log.close()
@@ -173,7 +156,7 @@ class Zygote:
         """Kill the zygote and everything it forked (a child that misbehaved)."""
         if self.proc is not None and self.proc.poll() is None:
             with contextlib.suppress(OSError):
-                self.proc.kill()
+                self.launcher.kill(self.proc)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=5)
         if self.cgroup:

@@ -1,0 +1,171 @@
+"""The limits every launcher shares: cgroup caps and rlimits, set around the sandbox.
+
+- cgroups (v1 or v2, where the grader may create them): a cap on processes and
+  on memory for the worker and everything it starts.
+- rlimits, always: CPU seconds, address space, file size, open files; and, for
+  non-root users without cgroups, the process count.
+
+A launcher (`launch/`) decides what the worker can see; these decide how much
+it can use, whichever launcher runs it. `confine()` makes both for one process
+tree: its cgroup and the function that applies them between fork and exec.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+OUTPUT_LIMIT = 8 * 1024 * 1024
+TMPFS_BYTES = 64 * 1024 * 1024  # the worker's only writable place: a private, capped /tmp
+SHM_BYTES = 8 * 1024 * 1024  # and a small /dev/shm (multiprocessing's semaphores live there)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker (all of them together for one submission)."""
+
+    memory_mb: int = 1536
+    cpu_seconds: int = 120
+    max_processes: int = 32
+    file_size_bytes: int = OUTPUT_LIMIT
+    open_files: int = 128
+
+
+class Cgroup:
+    """A per-worker cgroup with pids and memory caps (v2 or v1), if we may create one."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.dirs: list[Path] = []
+        name = f"dlcourse-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        base = Path("/sys/fs/cgroup")
+        if (base / "cgroup.controllers").is_file():
+            self._v2(base, name, limits)
+        else:
+            self._v1(base, name, limits)
+
+    def _make(self, parent: Path, name: str, settings: dict[str, str]) -> bool:
+        folder = parent / name
+        try:
+            folder.mkdir()
+            for key, value in settings.items():
+                (folder / key).write_text(value)
+        except OSError:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            return False
+        self.dirs.append(folder)
+        return True
+
+    def _v1(self, base: Path, name: str, limits: Limits) -> None:
+        self.pids = self._make(base / "pids", name, {"pids.max": str(limits.max_processes)})
+        self.memory = self._make(
+            base / "memory", name, {"memory.limit_in_bytes": str(limits.memory_mb << 20)}
+        )
+
+    def _v2(self, base: Path, name: str, limits: Limits) -> None:
+        ok = self._make(
+            base,
+            name,
+            {"pids.max": str(limits.max_processes), "memory.max": str(limits.memory_mb << 20)},
+        )
+        self.pids = self.memory = ok
+
+    def join(self) -> None:
+        """Called in the child before exec: move this process into every cgroup."""
+        for folder in self.dirs:
+            with contextlib.suppress(OSError):
+                (folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def kill_all(self) -> None:
+        for folder in self.dirs:
+            with contextlib.suppress(OSError):
+                for line in (folder / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(line), signal.SIGKILL)
+
+    def remove(self) -> None:
+        for folder in self.dirs:
+            for _ in range(50):
+                try:
+                    folder.rmdir()
+                    break
+                except OSError:
+                    self.kill_all()
+                    time.sleep(0.01)
+        self.dirs = []
+
+
+@lru_cache(maxsize=1)
+def cgroups_available() -> bool:
+    try:
+        probe = Cgroup(Limits())
+    except OSError:
+        return False
+    ok = bool(probe.dirs)
+    probe.remove()
+    return ok
+
+
+def user_task_count(uid: int) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+    return count
+
+
+def apply_limits(limits: Limits, cgroup: Cgroup | None, nproc: int | None) -> None:
+    """In the worker's process, between fork and exec: join the cgroup, set the rlimits."""
+    if cgroup:
+        cgroup.join()
+    mem = limits.memory_mb << 20
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_bytes, limits.file_size_bytes))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if nproc is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+
+def confine(
+    limits: Limits, group: Limits | None = None
+) -> tuple[Cgroup | None, Callable[[], None]]:
+    """A cgroup for one sandboxed process tree (None where none can be made) and its preexec.
+
+    `limits` are the process's rlimits; `group` (default: the same) caps the
+    cgroup, or the user's process count where there is no cgroup.
+    """
+    group = group or limits
+    cgroup = Cgroup(group) if cgroups_available() else None
+    nproc = None
+    if not (cgroup and cgroup.pids) and os.geteuid() != 0:
+        nproc = user_task_count(os.geteuid()) + group.max_processes
+
+    def preexec() -> None:  # runs in the child between fork and exec
+        apply_limits(limits, cgroup, nproc)
+
+    return cgroup, preexec
+
+
+def describe() -> list[str]:
+    """What these limits enforce on this machine, in the words every result records."""
+    parts = []
+    if cgroups_available():
+        parts.append("cgroup (process and memory caps)")
+    elif os.geteuid() != 0:
+        parts.append("rlimit process cap")
+    parts.append(
+        "rlimits (cpu, address space, file size, open files), wall-clock timeouts, scrubbed env"
+    )
+    return parts
