@@ -36,7 +36,7 @@ ASSIGNMENTS = sorted(
     for a in load_course(ROOT).assignments
     if (ROOT / "autograder" / "checks" / a / "private" / "test_hidden.py").is_file()
 )
-TORCH = {"transformer", "cnn"}
+TORCH = {"transformer", "cnn", "seq2seq"}
 MODES = ["zeros", "ones", "constant", "random", "echo"]
 
 # Appended to the reference source. Double braces: str.format escapes.

@@ -24,6 +24,7 @@ ASSIGNMENTS = (
     "regularization",
     "rnn",
     "transformer",
+    "seq2seq",
 )
 
 # The mistakes each assignment's issue names: they must stay covered.
@@ -74,11 +75,24 @@ REQUIRED = {
         "gelu_tanh_approximation",
         "post_norm",
     },
+    "seq2seq": {
+        "encoder_runs_over_padding",
+        "attention_without_mask",
+        "attention_mask_with_zero",
+        "loss_averaged_over_pads",
+        "teacher_forcing_feeds_predictions",
+        "greedy_includes_eos",
+        "beam_no_length_normalisation",
+    },
 }
 
 # Code a message must not quote (it explains, it does not hand out code); other
 # assignments' messages may name a PyTorch API as the behaviour to match.
-CODE_WORDS = {"attention": ("np.",), "transformer": ("torch.", "self.")}
+CODE_WORDS = {
+    "attention": ("np.",),
+    "transformer": ("torch.", "self."),
+    "seq2seq": ("torch.", "self."),
+}
 
 
 def mistakes_of(assignment: str) -> list:
