@@ -71,7 +71,9 @@ def dropout_backward(dout, cache):
     Returns:
     - dx: gradient with respect to x, same shape as x
 
-    The blanks must fill `dx`: one for train mode, one for eval mode.
+    The blanks must fill `dx`: one for train mode, one for eval mode. Differentiate
+    the forward pass that ran, with the mask it stored in the cache; hints:
+    `dlcourse hint regularization dropout_backward`.
     """
     mask, p, train = cache
     if train:
@@ -91,8 +93,8 @@ def l2_penalty(params, weight_decay):
 
     loss = 0.5 * weight_decay * sum over every array p of sum(p**2)
 
-    Adding it to a loss and taking a gradient step shrinks every weight by a factor
-    (1 - lr * weight_decay) before the data gradient acts: hence "weight decay".
+    Adding it to a loss and taking a gradient step shrinks every weight by a
+    constant factor before the data gradient acts: hence "weight decay".
 
     Inputs:
     - params: list of arrays of any shapes
@@ -102,7 +104,8 @@ def l2_penalty(params, weight_decay):
     - loss: float
     - grads: list of arrays, grads[i] of the shape of params[i]
 
-    The blank must fill `loss` and `grads`.
+    The blank must fill `loss` and `grads` (derive the gradient; hints:
+    `dlcourse hint regularization l2_penalty`).
     """
     # YOUR CODE HERE
     raise NotImplementedError("regularization/l2_penalty: fill in this blank (see its docstring)")
@@ -131,7 +134,8 @@ def label_smoothing_cross_entropy(logits, y, smoothing):
     - loss: float, the mean over the N examples
     - dlogits: gradient of the loss with respect to logits, shape (N, C)
 
-    The blank must fill `loss` and `dlogits`.
+    The blank must fill `loss` and `dlogits`. Derive dlogits yourself; hints:
+    `dlcourse hint regularization label_smoothing_cross_entropy`.
     """
     N, C = logits.shape
     # YOUR CODE HERE

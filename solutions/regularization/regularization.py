@@ -76,7 +76,9 @@ def dropout_backward(dout, cache):
     Returns:
     - dx: gradient with respect to x, same shape as x
 
-    The blanks must fill `dx`: one for train mode, one for eval mode.
+    The blanks must fill `dx`: one for train mode, one for eval mode. Differentiate
+    the forward pass that ran, with the mask it stored in the cache; hints:
+    `dlcourse hint regularization dropout_backward`.
     """
     mask, p, train = cache
     if train:
@@ -98,8 +100,8 @@ def l2_penalty(params, weight_decay):
 
     loss = 0.5 * weight_decay * sum over every array p of sum(p**2)
 
-    Adding it to a loss and taking a gradient step shrinks every weight by a factor
-    (1 - lr * weight_decay) before the data gradient acts: hence "weight decay".
+    Adding it to a loss and taking a gradient step shrinks every weight by a
+    constant factor before the data gradient acts: hence "weight decay".
 
     Inputs:
     - params: list of arrays of any shapes
@@ -109,7 +111,8 @@ def l2_penalty(params, weight_decay):
     - loss: float
     - grads: list of arrays, grads[i] of the shape of params[i]
 
-    The blank must fill `loss` and `grads`.
+    The blank must fill `loss` and `grads` (derive the gradient; hints:
+    `dlcourse hint regularization l2_penalty`).
     """
     ### BEGIN SOLUTION
     loss = 0.5 * weight_decay * sum(float(np.sum(p * p)) for p in params)
@@ -140,7 +143,8 @@ def label_smoothing_cross_entropy(logits, y, smoothing):
     - loss: float, the mean over the N examples
     - dlogits: gradient of the loss with respect to logits, shape (N, C)
 
-    The blank must fill `loss` and `dlogits`.
+    The blank must fill `loss` and `dlogits`. Derive dlogits yourself; hints:
+    `dlcourse hint regularization label_smoothing_cross_entropy`.
     """
     N, C = logits.shape
     ### BEGIN SOLUTION
