@@ -96,10 +96,12 @@ def bind_args(
         args += ["--ro-bind", str(prefix), str(prefix)]
     # Hide the grader's secrets wherever a bound folder contains them (e.g. a
     # non-editable install of the package in site-packages, a venv in the course).
+    masks: list[str] = []  # empty tmpfs mounts, made read-only once everything is mounted
     for secret in secrets:
         for prefix in bound:
             if secret.is_relative_to(prefix) and secret.exists():
                 args += ["--tmpfs", str(secret)]
+                masks.append(str(secret))
     # A venv inside the course folder: the secret mask above hid it again.
     for prefix in bound:
         for secret in secrets:
@@ -108,16 +110,24 @@ def bind_args(
     # Forbidden packages are not mounted: an empty folder (or /dev/null) over each.
     for path in hidden or []:
         if any(path.is_relative_to(b) for b in bound):
-            args += (
-                ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
-            )
+            if path.is_dir():
+                args += ["--tmpfs", str(path)]
+                masks.append(str(path))
+            else:
+                args += ["--ro-bind", "/dev/null", str(path)]
     args += ["--ro-bind", str(runtime), MOUNT_POINT]
     if sub is None:
-        return [*args, "--dir", SUB_POINT, "--chdir", MOUNT_POINT]
-    args += [
-        "--ro-bind", str(sub), SUB_POINT,  # read-only: /tmp is the only writable place
-        "--chdir", SUB_POINT,
-    ]  # fmt: skip
+        args += ["--dir", SUB_POINT, "--chdir", MOUNT_POINT]
+    else:
+        args += [
+            "--ro-bind", str(sub), SUB_POINT,  # read-only: /tmp is the only writable place
+            "--chdir", SUB_POINT,
+        ]  # fmt: skip
+    # Last, when nothing more is mounted into them: the masks and bubblewrap's own root
+    # (where it made every mount point: /, /etc, /sandbox, ...) become read-only. A
+    # zygote's children share these mounts, so nothing a child writes can reach the next.
+    for point in [*masks, "/"]:
+        args += ["--remount-ro", point]
     return args
 
 
