@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.messages import Lines, Message, lines_from_json, lines_to_json
+
 SCHEMA_VERSION = 1
 # Our visibility words -> Gradescope's.
 GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published"}
@@ -65,6 +67,10 @@ class CheckResult:
     nodeid: str = ""
     kind: str = ""  # a key of FAILURE_KINDS for a failed check, "" for a passed one
     instructor_output: str = ""  # what only the instructor sees (a hidden check's prints)
+    # The same feedback as data, to render in any language: `output` is `lines`
+    # rendered and `name` is `title` rendered, in the result's language.
+    lines: Lines = field(default_factory=list)
+    title: Message | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -88,6 +94,12 @@ class CheckResult:
             data["extra_data"]["instructor_output"] = clip_text(
                 self.instructor_output, MAX_CHECK_OUTPUT
             )
+        if self.title is not None:
+            data["extra_data"]["title"] = self.title.to_json()
+        if self.lines:
+            message = lines_to_json(self.lines)
+            if len(json.dumps(message, ensure_ascii=False)) <= 2 * MAX_CHECK_OUTPUT:
+                data["extra_data"]["message"] = message  # else the text alone is kept
         return data
 
     @classmethod
@@ -105,6 +117,8 @@ class CheckResult:
             nodeid=str(extra.get("nodeid", "")),
             kind=str(extra.get("kind", "")),
             instructor_output=str(extra.get("instructor_output", "")),
+            lines=lines_from_json(extra.get("message")),
+            title=Message.from_json(extra["title"]) if "title" in extra else None,
         )
 
 
@@ -250,39 +264,6 @@ def csv_safe(value: object) -> object:
     return value
 
 
-# What a hidden check's feedback may not show the student: what their code
-# printed while the hidden inputs were in its hands (it may print them), and
-# pytest's own words about a check's source line.
-_PRIVATE_MARKERS = ("\n  your code printed:", "\n  last output:")
-HIDDEN_ASSERT_NOTE = "a hidden check failed (its details stay with the instructor)"
-
-
-def redact_hidden_feedback(result: SubmissionResult) -> None:
-    """Move the student's prints out of hidden checks' feedback into the instructor's copy.
-
-    A failed hidden check keeps what failed, the call's shapes and the named
-    mistake; what the code printed (or the last output of a crashed worker)
-    goes to `instructor_output`, and a bare assertion's text (a check's source
-    line, the values it compared) is replaced by a plain sentence.
-    """
-    for test in result.tests:
-        if test.visibility == GRADESCOPE_VISIBILITY["public"] or not test.output:
-            continue
-        text = test.output
-        cut = min((text.find(m) for m in _PRIVATE_MARKERS if m in text), default=-1)
-        if cut >= 0:
-            private = text[cut:].strip()
-            test.instructor_output = "\n".join(filter(None, [test.instructor_output, private]))
-            text = text[:cut] + "\n  (what your code printed is kept for your instructor)"
-        lines = text.split("\n")
-        for index, line in enumerate(lines):
-            stripped = line.strip()
-            if stripped.startswith(("assert ", "AssertionError", "where ", "+  where", "E ")):
-                test.instructor_output = "\n".join(filter(None, [test.instructor_output, line]))
-                lines[index] = line[: len(line) - len(line.lstrip())] + HIDDEN_ASSERT_NOTE
-        test.output = "\n".join(lines)
-
-
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so that a crash never leaves half of it behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -319,6 +300,7 @@ def results_text(result: SubmissionResult) -> str:
         data["output"] = clip_text(data["output"], limit * 4)
         for test in data["tests"]:
             test["output"] = clip_text(test["output"], limit)
+            test["extra_data"].pop("message", None)  # the text alone is kept
             test["extra_data"]["diagnosis"] = clip_text(test["extra_data"]["diagnosis"], limit)
         extra = data["extra_data"]
         for key, value in list(extra.items()):

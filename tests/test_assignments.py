@@ -18,7 +18,7 @@ COURSE = load_course(ROOT)
 GRADED = [
     a
     for a in COURSE.assignments
-    if (ROOT / "autograder" / "checks" / a / "test_hidden.py").is_file()
+    if (ROOT / "autograder" / "checks" / a / "private" / "test_hidden.py").is_file()
 ]
 
 

@@ -343,7 +343,7 @@ def test_a_gradebook_that_refuses_a_grade_stops_nothing(tmp_path, monkeypatch):
 
 def test_hidden_feedback_keeps_prints_and_assert_lines_for_the_instructor():
     """Does a failed hidden check say what failed, without the prints or an assert's source?"""
-    from autograder.results import HIDDEN_ASSERT_NOTE, redact_hidden_feedback
+    from autograder.engine.redact import HIDDEN_ASSERT_NOTE, redact_hidden_feedback
 
     shown = "conv_forward(array(2, 3) float64)\n  your code printed:\n    0.123456"
     result = SubmissionResult(

@@ -59,8 +59,13 @@ def test_what_runs_inside_imports_nothing_of_the_package(path):
 
 @pytest.mark.parametrize("path", files("checkkit"), ids=lambda p: p.name)
 def test_the_kit_sits_below_the_engine(path):
-    """Does the check authors' kit import only itself, the sandbox and paths?"""
-    allowed = ("autograder.checkkit", "autograder.sandbox", "autograder.paths")
+    """Does the check authors' kit import only itself, the sandbox, paths and messages?"""
+    allowed = (
+        "autograder.checkkit",
+        "autograder.sandbox",
+        "autograder.paths",
+        "autograder.messages",
+    )
     outside = {m for m in autograder_imports(path) if not m.startswith(allowed)}
     assert not outside, outside
 

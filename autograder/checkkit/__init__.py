@@ -11,6 +11,7 @@ process (or, in the student bundle, replays its recorded answers).
         check_forward(sub, oracle, "conv_forward", x, w, b, stride=2)
 
 - `compare`: `compare`, `compare_all` and `CheckFailure` (what the student reads);
+- `msg`: a message as data (`autograder.messages`): an id, its English text, its values;
 - `oracle`: `Oracle` and its live / recording / replay forms;
 - `gradients`: numerical derivatives of the student's own forward;
 - `patterns`: `check_forward`, `check_backward`;
@@ -18,7 +19,14 @@ process (or, in the student bundle, replays its recorded answers).
 - `scan_files`: the static scan of submitted source for forbidden APIs (`autograder.checkkit.scan`).
 """
 
-from autograder.checkkit.compare import CheckFailure, compare, compare_all
+from autograder.checkkit.compare import (
+    CheckFailure,
+    call_after,
+    compare,
+    compare_all,
+    mistake_line,
+    under,
+)
 from autograder.checkkit.gradients import (
     check_backward_numeric,
     directional_derivatives_of_student,
@@ -35,6 +43,7 @@ from autograder.checkkit.oracle import (
 )
 from autograder.checkkit.patterns import check_backward, check_forward
 from autograder.checkkit.scan import scan_files
+from autograder.messages import Message, msg, verbatim
 from autograder.sandbox.submission import Handle, Submission, describe_call, describe_value
 
 __all__ = [
@@ -42,12 +51,14 @@ __all__ = [
     "Handle",
     "LazyCandidates",
     "LiveOracle",
+    "Message",
     "Mistake",
     "Oracle",
     "OracleMissing",
     "RecordingOracle",
     "ReplayOracle",
     "Submission",
+    "call_after",
     "check_backward",
     "check_backward_numeric",
     "check_forward",
@@ -57,5 +68,9 @@ __all__ = [
     "describe_value",
     "directional_derivatives_of_student",
     "eval_many",
+    "mistake_line",
+    "msg",
     "scan_files",
+    "under",
+    "verbatim",
 ]

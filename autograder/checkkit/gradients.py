@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checkkit.compare import CheckFailure, compare, difference
+from autograder.checkkit.compare import CheckFailure, call_after, compare, difference
 from autograder.checkkit.oracle import Oracle
+from autograder.messages import msg
 from autograder.sandbox.submission import Submission, describe_call
 
 
@@ -86,7 +87,13 @@ def _student_outputs(
     expected = sum(2 * len(directions) for _, directions in probes)
     outputs = sub.run(eval_directions, name, list(args), dict(kwargs), request, h, output_index)
     if not isinstance(outputs, list) or len(outputs) != expected:
-        raise CheckFailure(f"{name}: the forward did not return one output per call")
+        raise CheckFailure(
+            msg(
+                "gradients.outputs",
+                "{what}: the forward did not return one output per call",
+                what=name,
+            )
+        )
     split, start = [], 0
     for _, directions in probes:
         split.append(outputs[start : start + 2 * len(directions)])
@@ -103,7 +110,13 @@ def _central_differences(
         minus = np.asarray(outputs[2 * index + 1], dtype=float)
         if plus.shape != np.shape(dout) or minus.shape != np.shape(dout):
             raise CheckFailure(
-                f"{name}: the forward's output has shape {plus.shape}, expected {np.shape(dout)}",
+                msg(
+                    "gradients.output_shape",
+                    "{what}: the forward's output has shape {got}, expected {want}",
+                    what=name,
+                    got=str(plus.shape),
+                    want=str(np.shape(dout)),
+                ),
                 kind="shape",
             )
         values.append(float(np.sum((plus - minus) * dout)) / (2 * h))
@@ -176,16 +189,26 @@ def check_backward_numeric(
         compare(
             got_output,
             want_output,
-            what=f"{what} (checking your backward needs a correct forward)",
+            what=msg(
+                "gradients.forward_first",
+                "{what} (checking your backward needs a correct forward)",
+                what=what,
+            ),
             call=sub.last_call,
         )
     got = sub.call(backward, dout, cache)
-    call = f"{sub.last_call} after {describe_call(forward, args, kwargs)}"
+    call = call_after(sub.last_call, describe_call(forward, args, kwargs))
     parts = got if len(grads) > 1 else (got,)
     if not isinstance(parts, (tuple, list)) or len(parts) != len(grads):
         raise CheckFailure(
-            f"{call}\n  expected a tuple of {len(grads)} gradients ({', '.join(grads)})",
+            msg(
+                "gradients.tuple",
+                "expected a tuple of {count} gradients ({names})",
+                count=len(grads),
+                names=", ".join(grads),
+            ),
             kind="type",
+            call=call,
         )
     rng = np.random.default_rng(seed)
     # Each gradient's shape and values are checked in order; the probes of the
@@ -201,7 +224,7 @@ def check_backward_numeric(
         )
         if found is not None:  # wrong shape, NaN, not numbers
             kind, problem = found
-            bad = CheckFailure(f"{call}\n  {problem}", kind=kind)
+            bad = CheckFailure(problem, kind=kind, call=call)
             break
         bases.append((arg_index, grad_index, base))
     probes = [
@@ -220,10 +243,17 @@ def check_backward_numeric(
         ):
             worst = int(np.argmax(error))
             raise CheckFailure(
-                f"{call}\n  {grads[grad_index]} does not match numerical derivatives of your own "
-                f"{forward}: along a random direction v, sum({grads[grad_index]} * v) = "
-                f"{analytic[worst]:.6g} but the central difference gives {numeric[worst]:.6g} "
-                "(your backward does not match your forward)"
+                msg(
+                    "gradients.mismatch",
+                    "{grad} does not match numerical derivatives of your own {forward}: along a "
+                    "random direction v, sum({grad} * v) = {analytic} but the central difference "
+                    "gives {numeric} (your backward does not match your forward)",
+                    grad=grads[grad_index],
+                    forward=forward,
+                    analytic=f"{analytic[worst]:.6g}",
+                    numeric=f"{numeric[worst]:.6g}",
+                ),
+                call=call,
             )
     if bad is not None:
         raise bad

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from autograder.checkkit.compare import CheckFailure, compare, compare_all
+from autograder.checkkit.compare import CheckFailure, call_after, compare, compare_all
 from autograder.checkkit.oracle import Oracle, forward_outputs
+from autograder.messages import msg
 from autograder.sandbox.submission import Handle, Submission, describe_call, describe_value
 
 
@@ -33,8 +34,14 @@ def check_forward(
     call = sub.last_call
     if not isinstance(got, tuple) or len(got) != len(outputs) + 1:
         raise CheckFailure(
-            f"{call}\n  expected a tuple ({', '.join(outputs)}, cache), got {describe_value(got)}",
+            msg(
+                "patterns.tuple",
+                "expected a tuple ({names}), got {got}",
+                names=", ".join([*outputs, "cache"]),
+                got=describe_value(got),
+            ),
             kind="type",
+            call=call,
         )
     if len(outputs) == 1:
         compare(got[0], want, what=outputs[0], call=call, rtol=rtol, atol=atol, mistakes=mistakes)
@@ -73,7 +80,7 @@ def check_backward(
     )
     cache = sub.forward(forward, *args, **kwargs)[-1]
     got = sub.call(backward, dout, cache)
-    call = f"{sub.last_call} after {describe_call(forward, args, kwargs)}"
+    call = call_after(sub.last_call, describe_call(forward, args, kwargs))
     if len(grads) == 1:
         compare(got, want, what=grads[0], call=call, rtol=rtol, atol=atol, mistakes=mistakes)
     else:

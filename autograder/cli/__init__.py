@@ -74,7 +74,7 @@ def main() -> None:
 def list_command() -> None:
     """List the assignments with their tasks and points."""
     from autograder.engine.commands import list_assignments
-    from autograder.feedback import show_assignments
+    from autograder.feedback.views import show_assignments
 
     show_assignments(_console(), list_assignments())
 
@@ -104,15 +104,14 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     Exit status 0 only when every check passes. Hidden checks (other shapes and
     random inputs) run only when your instructor grades the submission.
     """
-    from autograder import feedback
     from autograder.engine.commands import self_check
-    from autograder.feedback import korean as feedback_ko
+    from autograder.feedback.views import show_self_check
 
     check = self_check(assignment, path=path, lang=lang)
     if as_json:
         click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
     else:
-        (feedback_ko if lang == "ko" else feedback).show_self_check(_console(), check)
+        show_self_check(_console(), check, lang=lang)
     sys.exit(EXIT_OK if check.ok else EXIT_NO)
 
 
@@ -203,7 +202,7 @@ def grade_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from autograder.engine.commands import grade
-    from autograder.feedback import show_batch
+    from autograder.feedback.views import show_batch
 
     console = _console()
     bar = Progress(
@@ -263,7 +262,7 @@ def release_command(assignments: tuple[str, ...], out: Path | None, check_only: 
     verify that no solution code and no hidden check leaked into it.
     """
     from autograder.engine.commands import release
-    from autograder.feedback import show_release
+    from autograder.feedback.views import show_release
 
     report = release(list(assignments), out=out, check_only=check_only)
     show_release(_console(), report)

@@ -48,6 +48,7 @@ from autograder.engine.pool import (  # noqa: F401 - re-exported
     start_grading_process,
     sweep_scratch,
 )
+from autograder.feedback import render_result
 from autograder.intake.collect import (  # noqa: F401 - re-exported for callers and tests
     TIMESTAMP_FILE,
     Entry,
@@ -85,9 +86,24 @@ def _error_result(
 
 
 def grade_task(
+    staged: StagedSubmission,
+    course: Course,
+    assignment_id: str,
+    seed: int | None,
+    *,
+    lang: str = "en",
+) -> SubmissionResult:
+    """A picklable unit of work for any executor; a broken grade never stops the batch.
+
+    The result is in `lang` (a grader error's too).
+    """
+    result = _grade_or_error(staged, course, assignment_id, seed)
+    return render_result(result, lang) if lang != "en" else result
+
+
+def _grade_or_error(
     staged: StagedSubmission, course: Course, assignment_id: str, seed: int | None
 ) -> SubmissionResult:
-    """A picklable unit of work for any executor; a broken grade never stops the batch."""
     try:
         return grade_submission(staged, assignment_id, seed=seed, course=course)
     except OSError as exc:

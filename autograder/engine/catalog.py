@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder import paths
+from autograder.messages import Message, msg, render
 
 MARKERS = (
     "points(n): points the check is worth",
@@ -32,11 +33,16 @@ class CheckInfo:
     assignment: str
     check_id: str  # the node id results record, the same wherever the file sits
     function: str  # the test function's name, without parameters
-    name: str  # the docstring's first line, with the parameter id
+    title: Message  # the docstring's first line (a message of the catalogs), with the parameter id
     task: str
     points: float
     hidden: bool
     timeout_s: float | None  # None: the assignment's budget
+
+    @property
+    def name(self) -> str:
+        """The check's name in English."""
+        return render(self.title)
 
     @property
     def crc(self) -> int:
@@ -58,14 +64,17 @@ def check_id(item: Any) -> str:
     return str(item.nodeid).replace(f"/{paths.PRIVATE}/", "/", 1)
 
 
-def check_name(item: Any) -> str:
+def check_title(item: Any) -> Message:
+    """The check's name: its docstring's first line (`check.FILE.FUNCTION` in the catalogs),
+    then the parameter id of a parametrized case."""
     function = getattr(item, "function", None)
     doc = (getattr(function, "__doc__", None) or "").strip().splitlines()
-    name = doc[0].strip() if doc else getattr(item, "originalname", item.name)
+    name = str(getattr(item, "originalname", item.name))
+    title = msg(f"check.{item.path.stem}.{name}", doc[0].strip() if doc else name)
     callspec = getattr(item, "callspec", None)
-    if callspec is not None:
-        name += f" [{callspec.id}]"
-    return name
+    if callspec is None:
+        return title
+    return msg("check.with_case", "{title} [{case}]", title=title, case=str(callspec.id))
 
 
 def describe(item: Any) -> CheckInfo:
@@ -77,7 +86,7 @@ def describe(item: Any) -> CheckInfo:
         assignment=check_id(item).split("/", 1)[0],
         check_id=check_id(item),
         function=str(getattr(item, "originalname", item.name)),
-        name=check_name(item),
+        title=check_title(item),
         task=str(task.args[0]) if task else "",
         points=float(points.args[0]) if points else 1.0,
         hidden=is_hidden(item),

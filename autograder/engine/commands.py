@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,11 +109,7 @@ def self_check(
     spec = course.assignment(assignment)
     folder = Path(path) if path else _default_path(assignment, course.root)
     staged = stage(folder.name, folder, spec)
-    result = grade_submission(staged, assignment, include_hidden=False, course=course)
-    if lang == "ko":
-        from autograder.feedback.korean import localize_result
-
-        localize_result(result, list(staged.problems))
+    result = grade_submission(staged, assignment, include_hidden=False, course=course, lang=lang)
     return SelfCheck(result=result, folder=folder, problems=list(staged.problems))
 
 
@@ -137,15 +134,13 @@ def grade(
 ) -> BatchReport:
     """Grade a batch (see `autograder.engine.batch.grade_batch`); the report says what happened.
 
-    The results are in English (for the instructor) unless `lang` is "ko".
+    The results are in English (for the instructor) unless `lang` names another language.
     """
-    from autograder.engine.batch import grade_batch
+    from autograder.engine.batch import grade_batch, grade_task
 
     extra: dict[str, Any] = {}
-    if lang == "ko":
-        from autograder.feedback.korean import grade_task_ko
-
-        extra["task"] = grade_task_ko
+    if lang != "en":
+        extra["task"] = partial(grade_task, lang=lang)
     return grade_batch(
         assignment,
         submissions,

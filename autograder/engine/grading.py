@@ -13,38 +13,23 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from autograder.config import Assignment, Course, load_course
-from autograder.engine.runner import ORACLE_FILE, run_checks
-from autograder.feedback import staging_problem, summary_text
+from autograder.engine.redact import redact_hidden_feedback
+from autograder.engine.runner import run_checks
+from autograder.feedback import problem_message, render_result, summary_lines
+from autograder.feedback.render import error_lines
 from autograder.intake.staging import (
     StagedSubmission,
-    SubmissionError,
-    discover,
     integrity_notes,
-    stage,
 )
-from autograder.results import SubmissionResult, redact_hidden_feedback
+from autograder.messages import lines_to_json, render_lines
+from autograder.results import SubmissionResult
 from autograder.sandbox.host import describe
-
-__all__ = [
-    "ORACLE_FILE",
-    "STEPS",
-    "Grading",
-    "StagedSubmission",
-    "SubmissionError",
-    "default_seed",
-    "discover",
-    "grade_submission",
-    "late_days",
-    "stage",
-    "summary_text",
-]
 
 
 def default_seed(assignment: str, student: str) -> int:
@@ -55,6 +40,9 @@ def late_days(stamp: datetime | None, assignment: Assignment) -> int:
     if stamp is None or assignment.deadline is None or stamp <= assignment.deadline:
         return 0
     return math.ceil((stamp - assignment.deadline).total_seconds() / 86400)
+
+
+Step = Callable[["Grading"], None]
 
 
 @dataclass
@@ -81,7 +69,7 @@ def note_integrity(job: Grading) -> None:
 
 def run_the_checks(job: Grading) -> None:
     """Run the checks; a submission that could not be staged fails each with the reason."""
-    problem = staging_problem(job.staged.problems)
+    problem = problem_message(job.staged.problems)
     with job.staged.materialised() as folder:
         tests, code, log = run_checks(
             job.course,
@@ -109,10 +97,39 @@ def keep_hidden_prints_private(job: Grading) -> None:
 
 def write_summary(job: Grading) -> None:
     job.result.execution_time = time.perf_counter() - job.started
-    job.result.output = job.result.output or summary_text(job.result, job.staged.problems)
+    if job.result.output:  # the checks did not run: what went wrong is the summary
+        lines = error_lines(job.result.output)
+    else:
+        lines = summary_lines(job.result, job.staged.problems)
+    job.result.extra["summary"] = lines_to_json(lines)
+    job.result.output = render_lines(lines)
 
 
-STEPS: tuple[Callable[[Grading], None], ...] = (
+def recorded_late_policy(late_days: int, penalty: float) -> Step:
+    """A step for `apply_late_policy`'s place: a penalty decided before (a regrade's)."""
+
+    def apply_recorded_penalty(job: Grading) -> None:
+        job.result.late_days = late_days
+        job.result.penalty = penalty
+
+    return apply_recorded_penalty
+
+
+def in_language(lang: str) -> Step:
+    """A last step: the result's text in `lang` (the data stays the same)."""
+
+    def render_in_language(job: Grading) -> None:
+        render_result(job.result, lang)
+
+    return render_in_language
+
+
+def replacing(steps: Sequence[Step], old: Step, new: Step) -> tuple[Step, ...]:
+    """`steps` with `new` where `old` was."""
+    return tuple(new if step is old else step for step in steps)
+
+
+STEPS: tuple[Step, ...] = (
     note_integrity,  # reads the source only, so it holds even when nothing imports
     run_the_checks,  # the student's code runs here (in its worker); fills in the tests
     apply_late_policy,  # after the checks: the penalty scales the points they earned
@@ -129,10 +146,14 @@ def grade_submission(
     include_hidden: bool = True,
     root: Path | None = None,
     course: Course | None = None,
+    steps: Sequence[Step] = STEPS,
+    lang: str = "en",
 ) -> SubmissionResult:
     """Grade one staged submission; never raises for anything the submission does.
 
     `course` saves reading the course configuration again (a batch reads it once).
+    `steps` replaces the usual ones (a regrade passes the penalty it recorded);
+    `lang` other than English adds a last step that renders the result in it.
     """
     started = time.perf_counter()
     course = course or load_course(root)
@@ -146,15 +167,8 @@ def grade_submission(
         submission_sha256=staged.sha256,
     )
     job = Grading(course, assignment, staged, include_hidden, result, started)
-    for step in STEPS:
+    if lang != "en":
+        steps = (*steps, in_language(lang))
+    for step in steps:
         step(job)
     return result
-
-
-def __getattr__(name: str) -> Any:
-    """`grade_batch` and `BatchReport` moved to autograder.engine.batch; still reachable here."""
-    if name in {"grade_batch", "BatchReport"}:
-        from autograder.engine import batch
-
-        return getattr(batch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ message written for the student (never check source or reference code).
 from __future__ import annotations
 
 import inspect
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,8 +17,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.checkkit import CheckFailure, Oracle, OracleMissing
+from autograder.checkkit import CheckFailure, Oracle, OracleMissing, under
 from autograder.engine.catalog import MARKERS, CheckInfo, describe, is_hidden
+from autograder.messages import Lines, Message, lines_of_text, msg, render_lines, verbatim
 from autograder.results import FAILURE_KINDS, GRADESCOPE_VISIBILITY, CheckResult
 from autograder.sandbox.errors import ImportFailed, StudentError, WorkerError
 from autograder.sandbox.submission import Submission
@@ -25,27 +27,58 @@ from autograder.sandbox.submission import Submission
 PUBLIC_SEED = 20260101
 
 
-def failure_message(exc: BaseException, sub: Submission | None) -> tuple[str, str, str]:
-    """(message for the student, diagnosis name, kind of failure: a key of FAILURE_KINDS)."""
+_BLANK = re.compile(r"(?P<where>\S+): fill in this blank \(see its docstring\)")
+
+
+def worker_lines(exc: WorkerError) -> Lines:
+    """What the sandbox said, as lines of messages (plain text where it gave no message id)."""
+    if isinstance(exc, StudentError):
+        blank = _BLANK.fullmatch(exc.message) if exc.type_name == "NotImplementedError" else None
+        if blank is not None:
+            head = msg(
+                "plugin.blank",
+                "your code raised NotImplementedError: {where}: fill in this blank "
+                "(see its docstring)",
+                where=blank["where"],
+            )
+        else:
+            head = msg(
+                "plugin.raised",
+                "your code raised {error}",
+                error=f"{exc.type_name}: {exc.message}",
+            )
+        return [("", head), *(("  ", verbatim(where)) for where in exc.where)]
+    if exc.message_id:
+        return [("", Message(exc.message_id, exc.template, exc.values))]
+    return lines_of_text(str(exc))
+
+
+def failure_message(exc: BaseException, sub: Submission | None) -> tuple[Lines, str, str]:
+    """(lines for the student, diagnosis name, kind of failure: a key of FAILURE_KINDS)."""
     call = sub.last_call if sub else ""
     if isinstance(exc, CheckFailure):
-        return exc.message, exc.diagnosis, _known(exc.kind)
+        return exc.lines, exc.diagnosis, _known(exc.kind)
     if isinstance(exc, StudentError):
-        text = f"your code raised {exc}"
-        return (f"{call}\n  {text}" if call else text), "", _known(exc.kind)
+        return _under(call, worker_lines(exc)), "", _known(exc.kind)
     if isinstance(exc, WorkerError):
         quiet = isinstance(exc, ImportFailed) or not call
-        return (str(exc) if quiet else f"{call}\n  {exc}"), "", _known(exc.kind)
+        return _under("" if quiet else call, worker_lines(exc)), "", _known(exc.kind)
     if isinstance(exc, OracleMissing):
-        return str(exc), "", "grader_error"
+        return lines_of_text(str(exc)), "", "grader_error"
     if isinstance(exc, AssertionError):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "a check failed"
-        return (f"{call}\n  {first}" if call else first), "", "wrong"
-    return (
-        f"grader error (not your fault; please tell your instructor): {type(exc).__name__}: {exc}",
-        "grader-error",
-        "grader_error",
+        return _under(call, lines_of_text(first)), "", "wrong"
+    error = msg(
+        "plugin.grader_error",
+        "grader error (not your fault; please tell your instructor): {error}",
+        error=f"{type(exc).__name__}: {exc}",
     )
+    return [("", error)], "grader-error", "grader_error"
+
+
+def _under(call: str, lines: Lines) -> Lines:
+    """`lines` under the line saying what was called (if anything was)."""
+    return under(verbatim(call), lines) if call else lines
 
 
 def _known(kind: str) -> str:
@@ -208,18 +241,23 @@ class GraderPlugin:
             raise
         except BaseException as exc:  # noqa: BLE001 - every outcome is a result, as under pytest
             excinfo = exc
-        outcome, message, diagnosis, kind = self._outcome(excinfo)
-        self._record(item, outcome, message, diagnosis, kind)
+        outcome, lines, diagnosis, kind = self._outcome(excinfo)
+        self._record(item, outcome, lines, diagnosis, kind)
         return outcome == "failed"
 
-    def _outcome(self, exc: BaseException | None) -> tuple[str, str, str, str]:
-        """(outcome, message, diagnosis, kind) of a check that raised `exc` (None: passed)."""
+    def _outcome(self, exc: BaseException | None) -> tuple[str, Lines, str, str]:
+        """(outcome, lines, diagnosis, kind) of a check that raised `exc` (None: passed)."""
         if exc is None:
-            return "passed", "", "", ""
+            return "passed", [], "", ""
         if isinstance(exc, pytest.skip.Exception):
-            return "skipped", f"skipped: {exc}", "", "skipped"
-        message, diagnosis, kind = failure_message(exc, self.ctx.submission)
-        return "failed", message, diagnosis, kind
+            return (
+                "skipped",
+                [("", msg("plugin.skipped", "skipped: {reason}", reason=str(exc)))],
+                "",
+                "skipped",
+            )
+        lines, diagnosis, kind = failure_message(exc, self.ctx.submission)
+        return "failed", lines, diagnosis, kind
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(
@@ -227,14 +265,14 @@ class GraderPlugin:
     ) -> pytest.TestReport:
         """Build the report ourselves: no traceback formatting (it never reaches students)."""
         excinfo = call.excinfo
-        outcome, message, diagnosis, kind = self._outcome(
+        outcome, lines, diagnosis, kind = self._outcome(
             excinfo.value if excinfo is not None else None
         )
         longrepr: Any = None
         if outcome == "skipped":
-            longrepr = (str(item.path), 0, message)
+            longrepr = (str(item.path), 0, render_lines(lines))
         elif outcome == "failed":
-            longrepr = message
+            longrepr = render_lines(lines)
         report = pytest.TestReport(
             item.nodeid,
             item.location,
@@ -247,11 +285,11 @@ class GraderPlugin:
             stop=call.stop,
         )
         if call.when == "call" or (call.when == "setup" and outcome != "passed"):
-            self._record(item, outcome, message, diagnosis, kind)
+            self._record(item, outcome, lines, diagnosis, kind)
         return report
 
     def _record(
-        self, item: pytest.Item, outcome: str, message: str, diagnosis: str, kind: str
+        self, item: pytest.Item, outcome: str, lines: Lines, diagnosis: str, kind: str
     ) -> None:
         facts = self._facts(item)
         points, task, hidden = facts.points, facts.task, facts.hidden
@@ -260,15 +298,21 @@ class GraderPlugin:
         else:
             printed = self.ctx.submission.new_output()
             if printed.strip():
-                message += "\n  your code printed:\n    " + printed.strip().replace("\n", "\n    ")
+                lines = [
+                    *lines,
+                    ("  ", msg("plugin.printed", "your code printed:")),
+                    *lines_of_text(printed.strip(), indent="    "),
+                ]
             score, status = 0.0, "failed"
         self.ctx.results.append(
             CheckResult(
                 name=facts.name,
+                title=facts.title,
                 score=score,
                 max_score=points,
                 status=status,
-                output=message,
+                output=render_lines(lines),
+                lines=lines,
                 visibility=GRADESCOPE_VISIBILITY["hidden" if hidden else "public"],
                 task=task,
                 diagnosis=diagnosis,

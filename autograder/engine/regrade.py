@@ -84,15 +84,50 @@ def _grade_quiz_again(item: str, files: dict[str, bytes], root: Path) -> Submiss
         return grade_file(quiz, path)
 
 
+def _recorded_lang(recorded: dict[str, Any]) -> str:
+    """The language the recorded grade's feedback was written in."""
+    try:
+        extra = json.loads(recorded["results_json"]).get("extra_data") or {}
+    except (TypeError, ValueError, AttributeError):
+        return "en"
+    lang = extra.get("lang", "en")
+    return lang if isinstance(lang, str) else "en"
+
+
 def _grade_assignment_again(
-    item: str, student: str, stored: tuple[dict[str, bytes], list[str], str], seed: int, root: Path
+    item: str,
+    student: str,
+    stored: tuple[dict[str, bytes], list[str], str],
+    recorded: dict[str, Any],
+    root: Path,
 ) -> SubmissionResult:
-    from autograder.engine.grading import grade_submission
+    """Grade the stored copy with the recorded seed, penalty and language.
+
+    The copy has no submission time: the late penalty is the one recorded with
+    the grade, applied where the late policy would be, so the summary says it.
+    """
+    from autograder.engine.grading import (
+        STEPS,
+        apply_late_policy,
+        grade_submission,
+        recorded_late_policy,
+        replacing,
+    )
     from autograder.intake.staging import StagedSubmission
 
     files, problems, source = stored
     staged = StagedSubmission(student=student, files=files, problems=problems, source=source)
-    return grade_submission(staged, item, seed=seed, course=load_course(root))
+    penalty = recorded_late_policy(
+        int(recorded["late_days"] or 0), float(recorded["penalty"] or 0.0)
+    )
+    return grade_submission(
+        staged,
+        item,
+        seed=int(recorded["seed"]),
+        course=load_course(root),
+        steps=replacing(STEPS, apply_late_policy, penalty),
+        lang=_recorded_lang(recorded),
+    )
 
 
 def regrade(
@@ -120,11 +155,11 @@ def regrade(
             )
         if is_quiz(item):
             result = _grade_quiz_again(item, stored[0], root)
+            # the copy has no submission time: the penalty is the one recorded with the grade
+            result.late_days = int(recorded["late_days"] or 0)
+            result.penalty = float(recorded["penalty"] or 0.0)
         else:
-            result = _grade_assignment_again(item, student, stored, int(recorded["seed"]), root)
-        # the copy has no submission time: the penalty is the one recorded with the grade
-        result.late_days = int(recorded["late_days"] or 0)
-        result.penalty = float(recorded["penalty"] or 0.0)
+            result = _grade_assignment_again(item, student, stored, recorded, root)
         outcome = RegradeOutcome(
             item=item,
             student=student,

@@ -18,6 +18,7 @@ from autograder import paths
 from autograder.checkkit import LiveOracle, Oracle, ReplayOracle
 from autograder.config import Assignment, Course
 from autograder.intake.staging import SubmissionError
+from autograder.messages import Message, render
 from autograder.results import CheckResult
 from autograder.sandbox.errors import ImportFailed
 from autograder.sandbox.host import Limits
@@ -204,7 +205,7 @@ def run_checks(
     *,
     seed: int,
     include_hidden: bool,
-    import_problem: str = "",
+    import_problem: Message | None = None,
     oracle: Oracle | None = None,
 ) -> tuple[list[CheckResult], int, str]:
     """Run the checks on the module files in `folder`; returns (results, pytest exit code, log)."""
@@ -223,8 +224,16 @@ def run_checks(
         preload=assignment.preload,
     )
     submission = Submission(spec)
-    if import_problem:
-        submission.import_error = ImportFailed(import_problem, kind="missing_files")
+    if import_problem is not None:
+        submission.import_error = ImportFailed(
+            import_problem.text,
+            kind="missing_files",
+            message_id=import_problem.id,
+            values={
+                key: render(value) if isinstance(value, Message) else value
+                for key, value in import_problem.values.items()
+            },
+        )
     ctx = GradingContext(
         assignment=assignment.id,
         submission=submission,

@@ -23,12 +23,29 @@ STUDENT_KINDS = frozenset(
 
 
 class WorkerError(RuntimeError):
-    """Base of everything that went wrong on the worker's side."""
+    """Base of everything that went wrong on the worker's side.
+
+    With a `message_id`, `message` is an English template that `values` fill
+    (the grader turns it into a message of its catalogs, so that it can be
+    rendered in the reader's language); without one it is plain text. The
+    sandbox imports nothing of the grader, so the message travels as these
+    three plain attributes.
+    """
 
     kind = "worker"
 
-    def __init__(self, message: str = "", *, kind: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        kind: str | None = None,
+        message_id: str = "",
+        values: dict[str, object] | None = None,
+    ) -> None:
+        self.template = message
+        self.message_id = message_id
+        self.values = dict(values or {})
+        super().__init__(message.format(**self.values) if message_id else message)
         if kind is not None:
             self.kind = kind
 

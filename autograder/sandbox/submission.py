@@ -150,7 +150,10 @@ class Submission:
         if self.worker.alive:
             return
         if self.crashes >= MAX_RESTARTS:
-            raise WorkerCrashed("the worker crashed too often; the remaining checks were not run")
+            raise WorkerCrashed(
+                "the worker crashed too often; the remaining checks were not run",
+                message_id="sandbox.crashed_too_often",
+            )
         self._defined.clear()
         try:
             try:
@@ -160,11 +163,17 @@ class Submission:
                 # (os._exit, a segfault) happens again; a passing glitch does not.
                 self._start_and_import()
         except StudentError as exc:
-            self.import_error = ImportFailed(f"your submission could not be imported: {exc}")
+            self.import_error = ImportFailed(
+                "your submission could not be imported: {error}",
+                message_id="sandbox.import_failed",
+                values={"error": str(exc)},
+            )
         except WorkerTimeout:
             self.import_error = ImportFailed(
-                f"importing your submission did not finish within {self.spec.import_timeout_s:g} s "
-                "(an infinite loop or heavy work at module level?)"
+                "importing your submission did not finish within {seconds} s "
+                "(an infinite loop or heavy work at module level?)",
+                message_id="sandbox.import_timeout",
+                values={"seconds": f"{self.spec.import_timeout_s:g}"},
             )
         except WorkerCrashed as exc:
             self.import_error = ImportFailed(f"while importing your submission, {exc}")
@@ -186,17 +195,25 @@ class Submission:
         target = what.split("(")[0]
         if target in self.timed_out:
             raise WorkerTimeout(
-                f"{target} did not finish within {self._budget:g} s in an earlier check, "
-                "so it was not run again"
+                "{what} did not finish within {seconds} s in an earlier check, "
+                "so it was not run again",
+                message_id="sandbox.timed_out_before",
+                values={"what": target, "seconds": f"{self._budget:g}"},
             )
         if self.spent >= self.total_budget:
             raise WorkerTimeout(
-                f"the submission used up its total time budget of {self.total_budget:g} s; "
-                "the remaining checks were not run"
+                "the submission used up its total time budget of {seconds} s; "
+                "the remaining checks were not run",
+                message_id="sandbox.budget_spent",
+                values={"seconds": f"{self.total_budget:g}"},
             )
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise WorkerTimeout(f"{what} did not finish within {self._budget:g} s")
+            raise WorkerTimeout(
+                "{what} did not finish within {seconds} s",
+                message_id="sandbox.timeout",
+                values={"what": what, "seconds": f"{self._budget:g}"},
+            )
         started = time.monotonic()
         try:
             return self.worker.request(payload, remaining)
@@ -204,8 +221,10 @@ class Submission:
             self.crashes += 1
             self.timed_out.add(target)
             raise WorkerTimeout(
-                f"{what} did not finish within {self._budget:g} s (an infinite loop, or far "
-                "too slow?); the worker was stopped"
+                "{what} did not finish within {seconds} s (an infinite loop, or far "
+                "too slow?); the worker was stopped",
+                message_id="sandbox.timeout_stopped",
+                values={"what": what, "seconds": f"{self._budget:g}"},
             ) from None
         except WorkerCrashed:
             self.crashes += 1

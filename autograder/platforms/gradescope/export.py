@@ -216,7 +216,8 @@ def grade_for_gradescope(
     root: Path | None = None,
 ) -> SubmissionResult:
     """Grade one upload with public and hidden checks; write Gradescope's results.json."""
-    from autograder.engine.grading import grade_submission, stage
+    from autograder.engine.grading import grade_submission
+    from autograder.intake.staging import stage
 
     course = load_course(root)
     spec = course.assignment(assignment)

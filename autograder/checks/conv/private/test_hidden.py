@@ -7,7 +7,7 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
-from autograder.checkkit import CheckFailure, compare
+from autograder.checkkit import CheckFailure, compare, msg
 from autograder.checks.conv.common import (
     conv_backward_case,
     conv_backward_numeric_case,
@@ -55,13 +55,24 @@ def test_conv_forward_keeps_inputs(sub, oracle, rng):
     out = sub.run(_forward_and_inputs, x, w, b)
     got_out, got_x, got_w, got_b = out
     if not (np.array_equal(got_x, x) and np.array_equal(got_w, w) and np.array_equal(got_b, b)):
-        raise CheckFailure("conv_forward modified its input arrays in place; work on copies")
+        raise CheckFailure(
+            msg(
+                "conv.inputs_modified",
+                "conv_forward modified its input arrays in place; work on copies",
+            )
+        )
     if np.shape(got_out) != (2, 3, 3, 3):
         raise CheckFailure(
-            f"conv_forward(x, w, b) with default arguments: expected out of shape (2, 3, 3, 3), "
-            f"got {np.shape(got_out)} (defaults are stride=1, pad=0, dilation=1)"
+            msg(
+                "conv.default_shape",
+                "conv_forward(x, w, b) with default arguments: expected out of shape {want}, "
+                "got {got} (defaults are stride=1, pad=0, dilation=1)",
+                want="(2, 3, 3, 3)",
+                got=str(np.shape(got_out)),
+            )
         )
-    compare(got_out, want, what="out", call="conv_forward(x, w, b) with default arguments")
+    call = msg("conv.default_call", "conv_forward(x, w, b) with default arguments")
+    compare(got_out, want, what="out", call=call)
 
 
 def _forward_and_inputs(module, x, w, b):
