@@ -11,7 +11,8 @@
 - teacher_forced_logits: a padded batch gives what each example gives alone;
 - greedy_decode: a per-example argmax loop written here; beam search of width 1;
 - beam_search: an exhaustive search over every output when the beam is wide
-  enough to keep them all, for several alphas; its tie rule.
+  enough to keep them all, for several alphas; its tie rule;
+- the course links the assignment to quiz banks and tags that exist.
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+import yaml
 from numerics import scaled_error
 from torch import nn
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from autograder.paths import load_reference
 
@@ -311,3 +318,17 @@ def test_ties_go_to_the_lower_token_list():
                                    torch.ones(1, 2, dtype=torch.bool))[0], -1)[0, 0].item(),
         -math.log(V),
     )  # fmt: skip
+
+
+def test_course_links_seq2seq_to_existing_quiz_banks_and_tags(root):
+    """Do the quiz banks and tags that course.toml links to the seq2seq assignment exist?"""
+    entry = tomllib.loads((root / "course" / "course.toml").read_text())["assignments"]["seq2seq"]
+    assert entry["quizzes"] and entry["quiz_tags"]
+    tags = set()
+    for bank in entry["quizzes"]:
+        path = root / "course" / "quizzes" / f"{bank}.yaml"
+        assert path.is_file(), f"course.toml links seq2seq to a missing quiz bank {bank!r}"
+        for question in yaml.safe_load(path.read_text())["questions"]:
+            tags.update(question.get("tags", []))
+    missing = sorted(set(entry["quiz_tags"]) - tags)
+    assert not missing, f"no linked quiz question carries the tags {missing}"
