@@ -82,7 +82,9 @@ def batchnorm_backward(dout, cache):
 
     In train mode the batch mean and variance are functions of x, and the
     gradient flows through them too. In eval mode they are constants (the
-    running statistics), so x only reaches the output through x / std.
+    running statistics), so x reaches the output through one elementwise
+    affine map per feature. Deriving dx is the task; hints:
+    `dlcourse hint normalization batchnorm_backward`.
 
     Inputs:
     - dout: upstream gradient of shape (N, D)
@@ -140,6 +142,10 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
 def spatial_batchnorm_backward(dout, cache):
     """Backward pass of spatial batch normalization.
 
+    The forward pass was a view, a batch norm and the view undone: go back
+    through the same three steps in reverse. Hints:
+    `dlcourse hint normalization spatial_batchnorm_backward`.
+
     Inputs:
     - dout: upstream gradient of shape (N, C, H, W)
     - cache: the cache of spatial_batchnorm_forward
@@ -183,6 +189,10 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
 
 def layernorm_backward(dout, cache):
     """Backward pass of layer normalization.
+
+    The same derivation as batch norm's train mode, with the statistics over the
+    last axis; dgamma and dbeta collect from every leading position. Hints:
+    `dlcourse hint normalization layernorm_backward`.
 
     Inputs:
     - dout: upstream gradient of the shape of x, (N, D) or (..., D)
@@ -234,6 +244,10 @@ def groupnorm_forward(x, gamma, beta, groups, eps=1e-5):
 
 def groupnorm_backward(dout, cache):
     """Backward pass of group normalization.
+
+    In the (N, G, C // G * H * W) view the normalisation is a layer norm over
+    the last axis; gamma and beta act per channel. Hints:
+    `dlcourse hint normalization groupnorm_backward`.
 
     Inputs:
     - dout: upstream gradient of shape (N, C, H, W)
