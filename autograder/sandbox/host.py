@@ -136,7 +136,9 @@ class Worker:
         out = os.open(self.stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             zygote.fork(files, (req_r, resp_w, out), self.limits)
-        except warm.ZygoteError:
+        except warm.ZygoteError as exc:
+            if isinstance(exc, warm.SetUpFailed):  # nothing of the student ran: cold from now on
+                warm.disable(config, str(exc))
             for fd in (req_w, resp_r):
                 os.close(fd)
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -224,15 +226,7 @@ class Worker:
         return self.proc.returncode
 
     def _death(self) -> WorkerCrashed:
-        code = self._exit_code()
-        if self.zygote is not None and code == warm.SETUP_FAILED:
-            # the zygote could not isolate this child (nothing of the student ran):
-            # this configuration gets cold workers from now on
-            warm.disable(self.zygote.config, self.output_tail(300).strip())
-            self.close()
-            return WorkerCrashed(
-                "the warm sandbox could not be set up; the worker was restarted cold"
-            )
+        code = self._exit_code()  # the student's to choose: it decides nothing but this message
         number = None if code is None else self.launcher.signal_of(code)
         if number is not None:
             try:

@@ -10,10 +10,13 @@ environment) reaches the next one (tests/test_warm.py proves it).
 
 The grader trusts no child: a child that hangs or does not exit when its
 channel closes takes the whole zygote down with it (the next submission gets
-a new one), exactly as a cold worker is killed. Warm workers are used only
-where the launcher can host zygotes (bubblewrap) and the zygote's own probe
-shows it can give each child its namespaces; elsewhere, and with DLCOURSE_WARM=0, every submission gets a
-cold worker.
+a new one), exactly as a cold worker is killed. Whether a child could be
+isolated at all is the zygote's word on its control socket, given before the
+child runs anything of the student's; a child's exit status is the student's
+and never switches warm workers off. Warm workers are used only where the
+launcher can host zygotes (bubblewrap) and the zygote's own probe shows it can
+give each child its namespaces; elsewhere, and with DLCOURSE_WARM=0, every
+submission gets a cold worker.
 """
 
 from __future__ import annotations
@@ -45,11 +48,15 @@ EXIT_TIMEOUT_S = 3.0  # a child that outlives its closed channel by more is kill
 ZYGOTE_CPU_SECONDS = (
     3600  # its own CPU only (imports, forks); each child has the submission's limit
 )
-SETUP_FAILED = 71
+SET_UP_TIMEOUT_S = 60.0  # namespaces, mounts and the submission's files, on a loaded machine
 
 
 class ZygoteError(RuntimeError):
     """The zygote is gone or said something it should not have."""
+
+
+class SetUpFailed(ZygoteError):
+    """The zygote says it could not isolate a child (before any of the student's code ran)."""
 
 
 def enabled() -> bool:
@@ -173,7 +180,11 @@ class Zygote:
     def fork(
         self, files: list[tuple[str, bytes]], fds: tuple[int, int, int], limits: Limits
     ) -> None:
-        """Start a worker for one submission on the pipe ends `fds` (request read, reply write, output)."""
+        """Start a worker for one submission on the pipe ends `fds` (request read, reply write, output).
+
+        Returns once the zygote says the child is isolated; raises SetUpFailed where it
+        says the child could not be (the zygote is killed), ZygoteError where it is gone.
+        """
         if not self.alive or self.busy:
             raise ZygoteError("the zygote is not ready for another child")
         header = {
@@ -198,6 +209,17 @@ class Zygote:
             self.kill()
             raise ZygoteError(f"the zygote is gone ({exc})") from None
         self.busy = True
+        # The zygote's own word on the set-up, sent before the child runs anything of the
+        # student's: the only source of "could not isolate", never the child's exit status.
+        try:
+            report = self._receive(time.monotonic() + SET_UP_TIMEOUT_S)
+        except ZygoteError:
+            self.kill()
+            raise
+        if report.get("started") is not True:
+            self.kill()
+            why = report.get("why") if isinstance(report.get("why"), str) else ""
+            raise SetUpFailed(why[:2000] or "the zygote could not isolate a child")
 
     def wait_exit(self, timeout: float) -> int | None:
         """The finished child's exit code (128 + n for signal n); None if it did not end in time."""

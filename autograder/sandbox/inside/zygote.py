@@ -14,9 +14,17 @@ remounts /dev read-only; it then forks the namespace's init (B), which drops
 every capability and forks the worker (C). C sets the submission's rlimits,
 reseeds the random generators and runs the same request loop as a cold worker.
 When C exits, B exits, and the kernel kills whatever C left in its pid
-namespace; its mounts (its files) go with the last process. A reports C's
-exit status, the zygote passes it on as {"exit": code} and waits for the next
-fork. Only the zygote and A ever see the zygote's own process; C sees neither.
+namespace; its mounts (its files) go with the last process.
+
+Whether the set-up worked is said on a pipe of its own that only A, B and C
+hold: C writes "+" on it and closes it just before it serves the first
+request (nothing of the student has run yet); a failure anywhere before that
+writes "-" and why, or just closes it. The zygote reads that pipe to its end
+and tells the grader {"started": true} or {"started": false, "why": ...}
+before the student's code can run, so no exit status the student chooses can
+pass for a failed set-up. A reports C's exit status, the zygote passes it on
+as {"exit": code} and waits for the next fork. Only the zygote and A ever see
+the zygote's own process; C sees neither.
 
 Run as: python -I zygote.py CONTROL_FD PRELOAD(comma-separated) FORBIDDEN(comma-separated)
 """
@@ -35,6 +43,7 @@ import socket
 import struct
 import sys
 import time
+import traceback
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves it out
@@ -43,7 +52,9 @@ import worker  # noqa: E402 - the cold worker's request loop, shared
 SUB_DIR = "/sandbox/sub"
 TMPFS_BYTES = 64 * 1024 * 1024
 SHM_BYTES = 8 * 1024 * 1024
-SETUP_FAILED = 71  # A or B could not build the child's sandbox: nothing of the student ran
+SETUP_FAILED = 71  # A's exit status when the set-up failed (the grader goes by the set-up pipe)
+STARTED, NOT_STARTED = b"+", b"-"  # what the set-up pipe says
+MAX_WHY = 2000
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -167,14 +178,15 @@ def _reseed() -> None:
 
 
 def _run_worker(
-    req_fd: int, resp_fd: int, out_fd: int, limits: dict[str, int], forbidden: list[str]
+    fds: list[int], status_fd: int, limits: dict[str, int], forbidden: list[str]
 ) -> None:
-    """C: the worker that runs the student's code."""
+    """C: set up the worker, say so on the set-up pipe, run the student's code; never returns."""
+    req_fd, resp_fd, out_fd = fds
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
-    keep = sorted({0, 1, 2, req_fd, resp_fd})
+    keep = sorted({0, 1, 2, req_fd, resp_fd, status_fd})
     low = 3
     for fd in [*keep, 1 << 16]:
         if fd >= low:
@@ -194,12 +206,21 @@ def _run_worker(
     resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     _reseed()
-    worker.serve(req_fd, resp_fd, SUB_DIR, forbidden)
+    os.write(status_fd, STARTED)  # set up: from here on everything is the student's
+    os.close(status_fd)
+    try:
+        worker.serve(req_fd, resp_fd, SUB_DIR, forbidden)
+    except BaseException:  # noqa: BLE001 - the student's doing: an exit like a cold worker's
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    os._exit(0)
 
 
-def _child(request: dict[str, Any], files: list[tuple[str, bytes]], fds: list[int]) -> None:
+def _child(
+    request: dict[str, Any], files: list[tuple[str, bytes]], fds: list[int], status_fd: int
+) -> None:
     """A: build the namespaces and mounts, start their init B; B starts the worker C."""
-    req_fd, resp_fd, out_fd = fds
     try:
         _enter_namespaces()
         _private_mounts(files)
@@ -210,23 +231,38 @@ def _child(request: dict[str, Any], files: list[tuple[str, bytes]], fds: list[in
             worker_pid = os.fork()
             if worker_pid == 0:  # C
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _run_worker(req_fd, resp_fd, out_fd, request["limits"], request["forbidden"])
-                os._exit(0)
-            for fd in fds:
+                _run_worker(fds, status_fd, request["limits"], request["forbidden"])
+            for fd in [*fds, status_fd]:
                 os.close(fd)
             while True:  # reap orphans until the worker itself is gone
                 pid, status = os.wait()
                 if pid == worker_pid:
                     os._exit(_exit_code(status))
-        for fd in fds:
+        for fd in [*fds, status_fd]:
             os.close(fd)
         _, status = os.waitpid(init, 0)
         os._exit(_exit_code(status))
     except BaseException as exc:  # noqa: BLE001 - say why, never run the submission unisolated
-        os.write(
-            out_fd, f"\n[sandbox] could not isolate the worker: {exc}\n".encode(errors="replace")
-        )
-        os._exit(SETUP_FAILED)
+        why = f"could not isolate the worker: {exc}".encode(errors="replace")[:MAX_WHY]
+        try:
+            os.write(status_fd, NOT_STARTED + why)
+        finally:
+            os._exit(SETUP_FAILED)
+
+
+def _set_up_report(status_r: int) -> dict[str, Any]:
+    """What the set-up pipe said, once every end that could write to it is closed."""
+    said = b""
+    while len(said) <= MAX_WHY:
+        chunk = os.read(status_r, 4096)
+        if not chunk:
+            break
+        said += chunk
+    os.close(status_r)
+    if said == STARTED:
+        return {"started": True}
+    why = said[1:].decode(errors="replace") if said[:1] == NOT_STARTED else ""
+    return {"started": False, "why": why or "the child's set-up ended without a word"}
 
 
 def _warm(name: str) -> None:
@@ -356,12 +392,15 @@ def main() -> None:
         files = list(zip(request["names"], blobs))
         sys.stdout.flush()
         sys.stderr.flush()
+        status_r, status_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             channel.sock.close()
-            _child(request, files, fds)
-        for fd in fds:
+            os.close(status_r)
+            _child(request, files, fds, status_w)
+        for fd in [*fds, status_w]:
             os.close(fd)
+        channel.send(_set_up_report(status_r))
         _, status = os.waitpid(pid, 0)
         channel.send({"exit": _exit_code(status)})
 
