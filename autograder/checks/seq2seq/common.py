@@ -23,15 +23,10 @@ reads the submitted source for these names.
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare_all, scan_files
+from autograder.checkkit import CheckFailure, compare_all, msg, scan_files
 from autograder.checks.seq2seq.harness import run_seq2seq
 
 PAD, SOS, EOS = 0, 1, 2
-REFUSAL = (
-    "this assignment asks you to write attention yourself: your module uses {what}, which is "
-    "not allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or "
-    "nn.Transformer*; use matrix products, masked_fill and softmax)"
-)
 
 
 # ---------------------------------------------------------------------------
@@ -127,7 +122,17 @@ def toy_state(rng, V, H, end=3.0):
 # ---------------------------------------------------------------------------
 # The grader's side
 # ---------------------------------------------------------------------------
-def refuse_forbidden_source(sub):
+def refusal(what):
+    return msg(
+        "seq2seq.refusal",
+        "this assignment asks you to write attention yourself: your module uses {what}, which "
+        "is not allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or "
+        "nn.Transformer*; use matrix products, masked_fill and softmax)",
+        what=what,
+    )
+
+
+def refuse_forbidden_source(sub, call):
     """Fail the check when the submitted source could reach a forbidden API (a static scan)."""
     files = {}
     for path in sorted(sub.spec.folder.glob("*.py")):
@@ -138,7 +143,7 @@ def refuse_forbidden_source(sub):
     found = scan_files(files, "seq2seq")
     if found:
         shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
-        raise CheckFailure(REFUSAL.format(what=shown), diagnosis="forbidden-api", kind="forbidden")
+        raise CheckFailure([refusal(shown)], diagnosis="forbidden-api", kind="forbidden", call=call)
 
 
 def _values(result):
@@ -149,21 +154,34 @@ def check_task(sub, oracle, task, op, call, names, **kw):
     """Compare every value of one harness run of the student's code with the reference's."""
     candidates = oracle.candidates(task, run_seq2seq, op, **kw)
     want = oracle.run(run_seq2seq, op, **kw)
-    refuse_forbidden_source(sub)
+    refuse_forbidden_source(sub, call)
     got = sub.run(run_seq2seq, op, **kw)
     if not isinstance(got, dict) or not isinstance(got.get("values"), list):
-        raise CheckFailure(f"{call}\n  the run returned {type(got).__name__}", kind="type")
+        returned = msg("seq2seq.not_a_run", "the run returned {type}", type=type(got).__name__)
+        raise CheckFailure([returned], kind="type", call=call)
     if got.get("findings"):
         what = ", ".join(map(str, got["findings"]))
-        raise CheckFailure(
-            f"{call}\n  " + REFUSAL.format(what=what), diagnosis="forbidden-api", kind="forbidden"
-        )
+        raise CheckFailure([refusal(what)], diagnosis="forbidden-api", kind="forbidden", call=call)
     compare_all(_values(got), _values(want), names, call=call, mistakes=candidates.map(_values))
     return got
 
 
+def _grad(name):
+    return msg("seq2seq.grad_of", "grad of {name}", name=name)
+
+
 def _grad_names(state):
-    return [f"grad of {name}" for name in sorted(state)]
+    return [_grad(name) for name in sorted(state)]
+
+
+def _loaded(model, scale):
+    """What a check of the student's own module says it called."""
+    return msg(
+        "seq2seq.loaded",
+        "{model} in float64 with random weights (scale {scale}) loaded by parameter name",
+        model=model,
+        scale=scale,
+    )
 
 
 def check_encoder(sub, oracle, rng, B, S, V, E, H, scale=1.0, padded=False):
@@ -172,11 +190,17 @@ def check_encoder(sub, oracle, rng, B, S, V, E, H, scale=1.0, padded=False):
     lengths = random_lengths(rng, B, S, padded)
     src = random_tokens(rng, lengths, S, V)
     upstream = [rng.standard_normal((B, S, H)), rng.standard_normal((1, B, H))]
-    call = (
-        f"Encoder({V}, {E}, {H}) in float64 with random weights loaded by parameter name, "
-        f"forward on src of shape {src.shape} with src_len {lengths.tolist()}, then backward"
+    call = msg(
+        "seq2seq.call_encoder",
+        "{loaded}: forward on src of shape {shape} with src_len {lengths}, then backward",
+        loaded=_loaded(f"Encoder({V}, {E}, {H})", scale),
+        shape=str(src.shape),
+        lengths=str(lengths.tolist()),
     )
-    names = ["outputs (0 at padded positions)", "h (the state after each last real token)"]
+    names = [
+        msg("seq2seq.outputs", "outputs (0 at padded positions)"),
+        msg("seq2seq.final_state", "h (the state after each last real token)"),
+    ]
     check_task(
         sub, oracle, "Encoder.forward", "Encoder", call, names + _grad_names(state),
         sizes=[V, E, H], state=state, src=src, src_len=lengths, upstream=upstream,
@@ -191,22 +215,29 @@ def check_attention(sub, oracle, rng, B, S, H, scale=1.0, padded=False, key_scal
     query = rng.standard_normal((B, H))
     keys = rng.standard_normal((B, S, H)) * key_scale
     upstream = [rng.standard_normal((B, H)), rng.standard_normal((B, S))]
-    call = (
-        f"AdditiveAttention({H}) in float64 with random weights loaded by parameter name, "
-        f"forward on query {query.shape}, keys {keys.shape} and a mask with "
-        f"{lengths.tolist()} real keys per row, then backward"
+    call = msg(
+        "seq2seq.call_attention",
+        "{loaded}: forward on query {query}, keys {keys} and a mask with {lengths} real keys "
+        "per row, then backward",
+        loaded=_loaded(f"AdditiveAttention({H})", scale),
+        query=str(query.shape),
+        keys=str(keys.shape),
+        lengths=str(lengths.tolist()),
     )
-    names = ["context", "weights", "grad of query", "grad of keys"] + _grad_names(state)
+    names = ["context", "weights", _grad("query"), _grad("keys"), *_grad_names(state)]
     got = check_task(
         sub, oracle, "AdditiveAttention.forward", "AdditiveAttention", call, names,
         sizes=[H], state=state, query=query, keys=keys, mask=mask, upstream=upstream,
     )  # fmt: skip
     leak = np.abs(np.asarray(got["values"][1], dtype=float)[~mask])
     if leak.size and leak.max() > 0:
-        raise CheckFailure(
-            f"{call}\n  weights: the largest weight on a padded key is {leak.max():.3g}, "
-            "expected exactly 0 (a finite score for a blocked key still leaks)"
+        problem = msg(
+            "seq2seq.padding_weight",
+            "weights: the largest weight on a padded key is {value}, expected exactly 0 (a "
+            "finite score for a blocked key still leaks)",
+            value=f"{leak.max():.3g}",
         )
+        raise CheckFailure([problem], call=call)
 
 
 def check_decoder_step(sub, oracle, rng, B, S, V, E, H, scale=1.0):
@@ -221,12 +252,17 @@ def check_decoder_step(sub, oracle, rng, B, S, V, E, H, scale=1.0):
         rng.standard_normal((B, H)),
         rng.standard_normal((B, S)),
     ]
-    call = (
-        f"Decoder({V}, {E}, {H}) in float64 with random weights loaded by parameter name, "
-        f"step on y_prev {y_prev.tolist()}, h {h.shape}, enc_out {enc_out.shape} and a mask "
-        f"with {lengths.tolist()} real tokens per row, then backward"
+    call = msg(
+        "seq2seq.call_step",
+        "{loaded}: step on y_prev {tokens}, h {h}, enc_out {enc_out} and a mask with {lengths} "
+        "real tokens per row, then backward",
+        loaded=_loaded(f"Decoder({V}, {E}, {H})", scale),
+        tokens=str(y_prev.tolist()),
+        h=str(h.shape),
+        enc_out=str(enc_out.shape),
+        lengths=str(lengths.tolist()),
     )
-    names = ["logits", "h_new", "weights", "grad of h", "grad of enc_out"] + _grad_names(state)
+    names = ["logits", "h_new", "weights", _grad("h"), _grad("enc_out"), *_grad_names(state)]
     check_task(
         sub, oracle, "Decoder.step", "Decoder.step", call, names, sizes=[V, E, H], state=state,
         y_prev=y_prev, h=h, enc_out=enc_out, mask=length_mask(lengths, S), upstream=upstream,
@@ -239,12 +275,15 @@ def check_loss(sub, oracle, rng, B, T, V, scale=1.0, pads="some"):
     lengths = np.full(B, T) if pads == "none" else random_lengths(rng, B, T, pads == "all")
     target = random_tokens(rng, lengths, T, V)
     target[:, 0] = rng.integers(1, V, size=B)  # special ids count like any other real token
-    call = (
-        f"seq2seq_loss(logits of shape {logits.shape}, target with {lengths.tolist()} real "
-        "tokens per row), then backward"
+    call = msg(
+        "seq2seq.call_loss",
+        "seq2seq_loss(logits of shape {shape}, target with {lengths} real tokens per row), "
+        "then backward",
+        shape=str(logits.shape),
+        lengths=str(lengths.tolist()),
     )
     check_task(
-        sub, oracle, "seq2seq_loss", "seq2seq_loss", call, ["loss", "grad of logits"],
+        sub, oracle, "seq2seq_loss", "seq2seq_loss", call, ["loss", _grad("logits")],
         logits=logits, target=target,
     )  # fmt: skip
 
@@ -259,11 +298,17 @@ def check_teacher_forcing(sub, oracle, rng, B, S, T, V, H=5):
     state, lengths, src = _toy_inputs(rng, B, S, V, H, T / 2)
     tgt_in = rng.integers(3, V, size=(B, T)).astype(np.int64)
     tgt_in[:, 0] = SOS
-    call = (
-        f"teacher_forced_logits with the checks' toy encoder and decoder (V={V}, H={H}) on src "
-        f"{src.shape} with src_len {lengths.tolist()} and tgt_in {tgt_in.shape}, then backward"
+    call = msg(
+        "seq2seq.call_teacher_forcing",
+        "teacher_forced_logits with the checks' toy encoder and decoder (V={V}, H={H}) on src "
+        "{src} with src_len {lengths} and tgt_in {tgt_in}, then backward",
+        V=V,
+        H=H,
+        src=str(src.shape),
+        lengths=str(lengths.tolist()),
+        tgt_in=str(tgt_in.shape),
     )
-    names = ["logits"] + _grad_names(state)
+    names = ["logits", *_grad_names(state)]
     check_task(
         sub, oracle, "teacher_forced_logits", "teacher_forced_logits", call, names,
         state=state, src=src, src_len=lengths, tgt_in=tgt_in, upstream=rng.standard_normal((B, T, V)),
@@ -275,11 +320,18 @@ def check_decoding(sub, oracle, rng, op, B, S, V, max_len, H=5, end=None, **opti
     end = max_len / 2 if end is None else end
     state, lengths, src = _toy_inputs(rng, B, S, V, H, end)
     shown = "".join(f", {k}={v}" for k, v in options.items())
-    call = (
-        f"{op}(toy encoder, toy decoder, src of shape {src.shape}, src_len {lengths.tolist()}"
-        f"{shown}, max_len={max_len}) with the checks' toy model (V={V}, EOS = 2)"
+    call = msg(
+        "seq2seq.call_decoding",
+        "{op}(toy encoder, toy decoder, src of shape {src}, src_len {lengths}{options}, "
+        "max_len={max_len}) with the checks' toy model (V={V}, EOS = 2)",
+        op=op,
+        src=str(src.shape),
+        lengths=str(lengths.tolist()),
+        options=shown,
+        max_len=max_len,
+        V=V,
     )
-    names = ["tokens (one row per source, -1 after its end)"]
+    names = [msg("seq2seq.tokens", "tokens (one row per source, -1 after its end)")]
     check_task(
         sub, oracle, op, op, call, names, state=state, src=src, src_len=lengths,
         max_len=max_len, **options,
