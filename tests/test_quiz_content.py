@@ -57,3 +57,98 @@ def test_warmup_question_is_optims_schedule_and_one_step_ahead_of_cnns(quizzes):
             assert base * cnn.lr_schedule(step - 1, warmup, total) == pytest.approx(want)
         explanation = render_explanation(q, "en", v)
         assert "warmup_cosine" in explanation and "t = step + 1" in explanation
+
+
+# ---------------------------------------------------------------- one Korean term per idea
+
+GLOSSARY = "course/docs/glossary.md"
+# (English term as the glossary writes it, its Korean term (or the stem every form of it
+#  shares), the English words that call for it,
+#  the tags a question must carry for the check (None: any), Korean words no bank may use)
+TERMS = [
+    (
+        "segmentation (semantic / instance)",
+        "분할",
+        r"segment(?:ation|s)\b",
+        None,
+        ("세그멘테이션",),
+    ),
+    ("split (of a tree node)", "분기", r"\bsplit", ("decision-tree", "random-forest"), ()),
+    ("grouped convolution", "그룹 합성곱", r"\bgrouped\b", None, ("집단 합성곱", "집단(")),
+    (
+        "depthwise-separable convolution",
+        "깊이별 분리 합성곱",
+        r"depthwise[ -]separable",
+        None,
+        ("깊이별 분할", "공간 분할"),
+    ),
+    (
+        "gradient explosion (exploding gradients)",
+        "폭주",
+        r"^(?=.*gradient)(?=.*explod)",
+        None,
+        ("기울기 폭발", "기울기가 폭발"),
+    ),
+]
+# Where "분할" would mean something other than segmentation.
+NOT_SEGMENTATION_TAGS = {"decision-tree", "random-forest", "separable-conv"}
+
+
+def glossary_rows(root) -> dict[str, str]:
+    """English term -> Korean term, from the tables of the glossary."""
+    rows = {}
+    for line in (root / GLOSSARY).read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 2 and not set(cells[0]) <= {"-", " "}:
+            rows[cells[0]] = cells[1]
+    return rows
+
+
+def korean_of(q) -> str:
+    return " ".join([q.text.ko, q.explanation.ko] + [o.text.ko for o in q.options])
+
+
+def english_of(q) -> str:
+    return " ".join([q.text.en, q.explanation.en] + [o.text.en for o in q.options])
+
+
+@pytest.mark.parametrize("english, korean", [(t[0], t[1]) for t in TERMS])
+def test_glossary_gives_one_korean_term(root, english, korean):
+    """Does the glossary list the term, with exactly the Korean word the banks are held to?"""
+    rows = glossary_rows(root)
+    assert english in rows, f"{english!r} is not in {GLOSSARY}"
+    assert korean in rows[english].split(" (")[0]
+
+
+@pytest.mark.parametrize(
+    "english, korean, pattern, tags, rejected", TERMS, ids=[t[0] for t in TERMS]
+)
+def test_banks_use_the_glossary_term(quizzes, english, korean, pattern, tags, rejected):
+    """Does every question about the idea say it with the glossary's word, and none with another?"""
+    import re
+
+    missing, wrong = [], []
+    for quiz in quizzes.values():
+        for q in quiz.questions:
+            ko = korean_of(q)
+            wrong += [f"{q.id}: {word}" for word in rejected if word in ko]
+            applies = tags is None or set(tags) & set(q.tags)
+            said = re.search(pattern, english_of(q), re.IGNORECASE | re.DOTALL)
+            if applies and said and korean not in ko:
+                missing.append(q.id)
+    assert not wrong, wrong
+    assert not missing, f"these questions speak of {english!r} without {korean!r}: {missing}"
+
+
+def test_segmentation_word_means_only_segmentation(quizzes):
+    """Is 분할 (as a word, not inside 미분할 or 구분할) kept out of questions on tree splits and separable convolutions?"""
+    import re
+
+    word = re.compile(r"(?<![\uac00-\ud7a3])분할")
+    offenders = [
+        q.id
+        for quiz in quizzes.values()
+        for q in quiz.questions
+        if NOT_SEGMENTATION_TAGS & set(q.tags) and word.search(korean_of(q))
+    ]
+    assert not offenders, offenders
