@@ -13,10 +13,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from autograder.errors import CourseError
 from autograder.paths import find_root
 
 
-class ConfigError(ValueError):
+class ConfigError(CourseError, ValueError):
     """course.toml is missing something or holds a wrong value."""
 
 

@@ -14,11 +14,13 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from autograder.errors import CourseError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKS_DIR = PACKAGE_DIR / "checks"
 
 
-class CourseNotFound(RuntimeError):
+class CourseNotFound(CourseError, RuntimeError):
     """No folder with course/course.toml was found."""
 
 

@@ -29,8 +29,9 @@ from autograder.engine.commands import collect_points
 from autograder.intake.notebook import module_from_notebook
 from autograder.intake.staging import discover, stage
 from autograder.paths import solutions_dir
-from autograder.platforms.nbgrader.export import export_nbgrader, module_cells, task_cell_id
+from autograder.platforms.nbgrader.export import export_nbgrader, task_cell_id
 from autograder.results import read_results
+from autograder.solutions import module_cells
 
 ASSIGNMENTS = ("conv", "basics")
 EVERY = tuple(a for a in load_course().assignments if (solutions_dir() / a).is_dir())

@@ -8,14 +8,8 @@ import pytest
 from graderkit import ROOT
 
 from autograder.config import load_course
-from autograder.release.stubs import (
-    MarkerError,
-    clear_notebook,
-    clear_solutions,
-    drift,
-    plan_assignment,
-    solution_lines,
-)
+from autograder.release.stubs import clear_notebook, drift, plan_assignment
+from autograder.solutions import MarkerError, clear_solutions, solution_lines
 
 SOURCE = '''import numpy as np
 

@@ -3,11 +3,12 @@
 Students: `dlcourse check ID`. Instructors: `dlcourse grade ID SUBMISSIONS --out DIR`,
 `dlcourse release`. Everyone: `dlcourse list`, `dlcourse quiz ...`.
 
-The commands (`autograder.engine.commands`) return data; the views in
-`autograder.feedback` render it. Exit status, for every command:
-0 it did what was asked; 1 it ran and the answer is no (a failing self-check,
-assignments/ out of sync); 2 it could not run (a usage error, or an expected
-error such as an unknown assignment, reported as one `error:` line).
+The commands (`autograder.engine.commands`, `autograder.release`...) return
+data; the views in `autograder.feedback.views` render it. Exit status, for
+every command of every group (`autograder.errors`): 0 it did what was asked;
+1 it ran and the answer is no (a failing self-check, assignments/ out of
+sync); 2 it could not run (a usage error, or an expected error such as an
+unknown assignment, reported as one `error:` line).
 """
 
 from __future__ import annotations
@@ -17,47 +18,21 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from autograder.config import ConfigError
-from autograder.paths import CourseNotFound
+from autograder.cli.common import (
+    EXIT_NO,
+    EXIT_OK,
+    CourseGroup,
+    DefaultOption,
+    console,
+    default_of,
+    feedback_languages,
+)
 
-EXIT_OK, EXIT_NO, EXIT_ERROR = 0, 1, 2
-
-
-class CommandError(click.ClickException):
-    """An expected error of one command: one `Error:` line and exit status 2."""
-
-    exit_code = EXIT_ERROR
-
-
-def _console() -> Console:
-    return Console(highlight=False)
+_NBGRADER = "autograder.platforms.nbgrader.export:export_nbgrader"
 
 
-class _Group(click.Group):
-    """Turn expected errors into one readable line and exit status 2."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        from autograder.intake.staging import SubmissionError
-        from autograder.release.bundle import LeakError
-        from autograder.release.stubs import MarkerError
-
-        try:
-            return super().invoke(ctx)
-        except (
-            ConfigError,
-            CourseNotFound,
-            SubmissionError,
-            MarkerError,
-            LeakError,
-            FileNotFoundError,
-        ) as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(EXIT_ERROR)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CourseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dlcourse")
 def main() -> None:
     """dlcourse: an auto-graded deep-learning course.
@@ -76,7 +51,7 @@ def list_command() -> None:
     from autograder.engine.commands import list_assignments
     from autograder.feedback.views import show_assignments
 
-    show_assignments(_console(), list_assignments())
+    show_assignments(console(), list_assignments())
 
 
 @main.command("check")
@@ -92,8 +67,9 @@ def list_command() -> None:
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "ko"]),
-    default="en",
+    type=click.Choice(feedback_languages()),
+    cls=DefaultOption,
+    default=default_of("autograder.engine.commands:self_check", "lang"),
     envvar="DLCOURSE_LANG",
     show_envvar=True,
     help="Language of the feedback (ko: 한국어).",
@@ -111,7 +87,7 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     if as_json:
         click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
     else:
-        show_self_check(_console(), check, lang=lang)
+        show_self_check(console(), check, lang=lang)
     sys.exit(EXIT_OK if check.ok else EXIT_NO)
 
 
@@ -163,8 +139,9 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "ko"]),
-    default="en",
+    type=click.Choice(feedback_languages()),
+    cls=DefaultOption,
+    default=default_of("autograder.engine.commands:grade", "lang"),
     help="Language of the feedback in the results (default: English, for the instructor).",
 )
 @click.option(
@@ -204,14 +181,14 @@ def grade_command(
     from autograder.engine.commands import grade
     from autograder.feedback.views import show_batch
 
-    console = _console()
+    out_console = console()
     bar = Progress(
         TextColumn("grading {task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
+        console=out_console,
+        disable=not out_console.is_terminal,
         transient=True,
     )
     with bar:
@@ -230,7 +207,7 @@ def grade_command(
             lang=lang,
             submitted_at=submitted_at,
         )
-    show_batch(console, report, assignment, out)
+    show_batch(out_console, report, assignment, out)
     if nbgrader_dir is not None:
         from autograder.platforms.nbgrader.export import write_gradebook
 
@@ -265,7 +242,7 @@ def release_command(assignments: tuple[str, ...], out: Path | None, check_only: 
     from autograder.feedback.views import show_release
 
     report = release(list(assignments), out=out, check_only=check_only)
-    show_release(_console(), report)
+    show_release(console(), report)
     sys.exit(EXIT_OK if report.ok else EXIT_NO)
 
 
@@ -291,12 +268,9 @@ def report_command(grades_dir: Path, out: Path, students_dir: Path | None, publi
     has the score distribution, pass rates per task and check, the named
     mistakes, late and error counts and a sortable table of students.
     """
-    from autograder.report import ReportError, build_report
+    from autograder.report import build_report
 
-    try:
-        done = build_report(grades_dir, out=out, students_dir=students_dir, published=published)
-    except ReportError as exc:
-        raise CommandError(str(exc)) from None
+    done = build_report(grades_dir, out=out, students_dir=students_dir, published=published)
     click.echo(f"Wrote {done.report} ({done.students} students).")
     if done.student_pages:
         click.echo(f"Wrote {len(done.student_pages)} student pages in {students_dir}.")
@@ -312,7 +286,10 @@ def export_group() -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--torch-index-url",
-    default="",
+    cls=DefaultOption,
+    default=default_of(
+        "autograder.platforms.gradescope.export:export_gradescope", "torch_index_url"
+    ),
     metavar="URL",
     help="Package index of the CPU-only torch wheels for setup.sh (torch assignments).",
 )
@@ -336,9 +313,18 @@ def export_gradescope_command(assignment: str, out: Path, torch_index_url: str) 
 @click.argument("assignments", nargs=-1)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option(
-    "--lang", type=click.Choice(["en", "ko"]), default="en", help="Language of the texts."
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    cls=DefaultOption,
+    default=default_of(_NBGRADER, "lang"),
+    help="Language of the texts.",
 )
-@click.option("--course-id", default="dlcourse", help="nbgrader's course id.")
+@click.option(
+    "--course-id",
+    cls=DefaultOption,
+    default=default_of(_NBGRADER, "course_id"),
+    help="nbgrader's course id.",
+)
 def export_nbgrader_command(
     assignments: tuple[str, ...], out: Path, lang: str, course_id: str
 ) -> None:
@@ -361,25 +347,16 @@ def export_nbgrader_command(
     )
 
 
-def _register_quiz() -> None:
-    try:
-        from autograder.cli.quiz import quiz
-    except ImportError:  # the quiz engine is optional in stripped-down installs
-        return
-    main.add_command(quiz)
-
-
-_register_quiz()
-
-
-def _register_gradebook() -> None:
+def _register_groups() -> None:
     from autograder.cli.gradebook import gradebook_group, regrade_command
+    from autograder.cli.quiz import quiz
 
+    main.add_command(quiz)
     main.add_command(gradebook_group)
     main.add_command(regrade_command)
 
 
-_register_gradebook()
+_register_groups()
 
 
 if __name__ == "__main__":

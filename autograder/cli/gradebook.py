@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from autograder.cli.common import EXIT_NO, EXIT_OK, CourseGroup, DefaultOption, default_of
 from autograder.config import ConfigError, load_course
 from autograder.gradebook.exports import EXPORTERS, FORMATS
 from autograder.gradebook.roster import default_roster_path, load_roster
@@ -65,7 +66,7 @@ def load_table(
 
 def export_gradebook(
     *,
-    fmt: str,
+    fmt: str = "csv",
     out: Path,
     database: str | None = None,
     roster: Path | None = None,
@@ -166,7 +167,7 @@ _roster_option = click.option(
 )
 
 
-@click.group("gradebook")
+@click.group("gradebook", cls=CourseGroup)
 def gradebook_group() -> None:
     """The course gradebook: assignments and quizzes, weighted totals, exports."""
 
@@ -191,7 +192,14 @@ def show_command(database: str | None, roster: Path | None, student: str | None)
 @gradebook_group.command("export")
 @_db_option
 @_roster_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    cls=DefaultOption,
+    default=default_of("autograder.cli.gradebook:export_gradebook", "fmt"),
+    show_default=True,
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_command(database: str | None, roster: Path | None, fmt: str, out: Path) -> None:
     """Write the gradebook as a plain CSV, a Canvas gradebook import or nbgrader's grades.csv."""
@@ -233,4 +241,4 @@ def regrade_command(item: str, student: str, database: str | None, verify: bool)
         click.echo(f"  note: recorded with dlcourse {outcome.recorded['package_version']}.")
     if not verify:
         click.echo("Recorded the new grade." if outcome.recorded_now else "Nothing changed.")
-    sys.exit(0 if outcome.same or not verify else 1)
+    sys.exit(EXIT_OK if outcome.same or not verify else EXIT_NO)

@@ -16,13 +16,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from autograder.paths import CourseNotFound, find_root
-from autograder.quiz.bank import BankError, Quiz, load_quizzes, quiz_dir
+from autograder.cli.common import CourseGroup, DefaultOption, default_of
+from autograder.paths import find_root
+from autograder.quiz.bank import Quiz, load_quizzes, quiz_dir
 from autograder.quiz.engine import grade_files
 from autograder.quiz.paper import make_paper
-from autograder.quiz.take import QuizNotFound, get_quiz, load_progress, progress_path, take_quiz
+from autograder.quiz.take import get_quiz, load_progress, progress_path, take_quiz
 from autograder.quiz.topics import TOPICS
 from autograder.results import SubmissionResult
+
+_HERE = "autograder.cli.quiz"
+_EXPORT = "autograder.quiz.export:export_course_quiz"
 
 
 @dataclass
@@ -82,29 +86,25 @@ def grade_quiz(
     return grade_files(quiz=quiz, answer_files=answer_files, out_dir=out_dir)
 
 
-def _fail(exc: Exception) -> click.ClickException:
-    """An expected error: one `Error:` line and exit status 2, as for every command."""
-    error = click.ClickException(str(exc))
-    error.exit_code = 2
-    return error
-
-
-quiz = click.Group(
+quiz = CourseGroup(
     "quiz",
     help="Bilingual (English/Korean) quizzes on every topic of the notes: list, take, grade.",
 )
 
 
 @quiz.command("list")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    cls=DefaultOption,
+    default=default_of(_HERE + ":list_quizzes", "lang"),
+    show_default=True,
+)
 @click.option("--student", default=None, help="Show this student's saved progress.")
 @click.option("--topics", "show_topics", is_flag=True, help="Also count questions per topic.")
 def list_command(lang: str, student: str | None, show_topics: bool) -> None:
     """List the quizzes of the course."""
-    try:
-        summaries = list_quizzes(lang=lang, student=student)
-    except (CourseNotFound, BankError) as exc:
-        raise _fail(exc) from None
+    summaries = list_quizzes(lang=lang, student=student)
     console = Console(highlight=False)
     table = Table(title="Quizzes" if lang == "en" else "퀴즈")
     for column in ("quiz", "title", "questions", "points", "topics"):
@@ -135,10 +135,17 @@ def list_command(lang: str, student: str | None, show_topics: bool) -> None:
 
 @quiz.command("take")
 @click.argument("quiz_id", metavar="QUIZ")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    cls=DefaultOption,
+    default=default_of("autograder.quiz.take:take_quiz", "lang"),
+    show_default=True,
+)
 @click.option(
     "--student",
-    default="self",
+    cls=DefaultOption,
+    default=default_of("autograder.quiz.take:take_quiz", "student"),
     show_default=True,
     help="Your student id: it picks the values of parametrized questions.",
 )
@@ -156,30 +163,30 @@ def take_command(
     quiz_id: str, lang: str, student: str, export: Path | None, restart: bool, practice: bool
 ) -> None:
     """Take QUIZ in the terminal; progress is saved after every answer."""
-    try:
-        take_quiz(
-            quiz_id=quiz_id,
-            lang=lang,
-            student=student,
-            export=export,
-            restart=restart,
-            practice=practice,
-        )
-    except (CourseNotFound, BankError, QuizNotFound, ValueError) as exc:
-        raise _fail(exc) from None
+    take_quiz(
+        quiz_id=quiz_id,
+        lang=lang,
+        student=student,
+        export=export,
+        restart=restart,
+        practice=practice,
+    )
 
 
 @quiz.command("paper")
 @click.argument("quiz_id", metavar="QUIZ")
 @click.option("--student", required=True, help="The student whose version to print.")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    cls=DefaultOption,
+    default=default_of("autograder.quiz.paper:make_paper", "lang"),
+    show_default=True,
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def paper_command(quiz_id: str, student: str, lang: str, as_json: bool) -> None:
     """Print one student's version of QUIZ (their values and option order, no keys)."""
-    try:
-        paper, text = make_paper(quiz_id=quiz_id, student=student, lang=lang)
-    except (CourseNotFound, BankError, QuizNotFound, ValueError) as exc:
-        raise _fail(exc) from None
+    paper, text = make_paper(quiz_id=quiz_id, student=student, lang=lang)
     if as_json:
         click.echo(json.dumps(paper.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -215,10 +222,7 @@ def grade_command(
     """Grade answer files of QUIZ into results.json per student, grades.csv and the gradebook."""
     from autograder.gradebook.book import record_quiz_results
 
-    try:
-        results = grade_quiz(quiz_id=quiz_id, answer_files=list(answer_files), out_dir=out_dir)
-    except (CourseNotFound, BankError, QuizNotFound) as exc:
-        raise _fail(exc) from None
+    results = grade_quiz(quiz_id=quiz_id, answer_files=list(answer_files), out_dir=out_dir)
     record_quiz_results(results, database=database, out_dir=out_dir)
     console = Console(highlight=False)
     table = Table(title=f"quiz:{quiz_id}")
@@ -245,11 +249,24 @@ def grade_command(
     help="Moodle XML, a QTI 1.2 zip (Canvas) or GIFT.",
 )  # fmt: skip
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
-@click.option("--student", default=None, help="Export this student's version (values, order).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the drawn values.")
 @click.option(
-    "--variants", type=click.IntRange(1, 50), default=1, show_default=True,
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    cls=DefaultOption,
+    default=default_of(_EXPORT, "lang"),
+    show_default=True,
+)
+@click.option("--student", default=None, help="Export this student's version (values, order).")
+@click.option(
+    "--seed",
+    type=int,
+    cls=DefaultOption,
+    default=default_of(_EXPORT, "seed"),
+    show_default=True,
+    help="Seed of the drawn values.",
+)
+@click.option(
+    "--variants", type=click.IntRange(1, 50), cls=DefaultOption, default=default_of(_EXPORT, "variants"), show_default=True,
     help="Moodle: this many variants of each parametrized question, one category each.",
 )  # fmt: skip
 def export_command(
@@ -258,13 +275,10 @@ def export_command(
     """Write QUIZ for an LMS, answer keys and explanations included (instructors only)."""
     from autograder.quiz.export import export_course_quiz
 
-    try:
-        done = export_course_quiz(
-            quiz_id=quiz_id, fmt=fmt, out=out, lang=lang, student=student, seed=seed,
-            variants=variants,
-        )  # fmt: skip
-    except (CourseNotFound, BankError, QuizNotFound, ValueError) as exc:
-        raise _fail(exc) from None
+    done = export_course_quiz(
+        quiz_id=quiz_id, fmt=fmt, out=out, lang=lang, student=student, seed=seed,
+        variants=variants,
+    )  # fmt: skip
     who = f"student {student}" if student else f"seed {done.seed}"
     click.echo(
         f"Wrote {done.path}: {done.items} {fmt} questions from the {done.questions} of "

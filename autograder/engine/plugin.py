@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from autograder.checkkit import CheckFailure, Oracle, OracleMissing, under
+from autograder.engine import pytest_api
 from autograder.engine.catalog import MARKERS, CheckInfo, describe, is_hidden
 from autograder.messages import Lines, Message, lines_of_text, msg, render_lines, verbatim
 from autograder.results import FAILURE_KINDS, GRADESCOPE_VISIBILITY, CheckResult
@@ -195,13 +196,13 @@ class GraderPlugin:
             return False
         callspec = getattr(item, "callspec", None)
         params = set(callspec.params) if callspec is not None else set()
-        info = item._fixtureinfo
+        info = pytest_api.fixture_closure(item)
         for name in info.names_closure:
             if name in params or name == "request":
                 continue
             if name not in DIRECT_FIXTURES:
                 return False
-            defs = info.name2fixturedefs.get(name, ())
+            defs = info.definitions.get(name, ())
             if len(defs) != 1 or getattr(defs[0].func, "__self__", None) is not self:
                 return False  # a fixture of the checks' own overrides the plugin's
         return "request" not in info.argnames and set(info.argnames) <= DIRECT_FIXTURES | params
@@ -234,7 +235,7 @@ class GraderPlugin:
                 warnings.simplefilter("ignore")  # the session runs with -W ignore
                 kwargs = {
                     name: params[name] if name in params else self._direct_value(item, name)
-                    for name in item._fixtureinfo.argnames
+                    for name in pytest_api.fixture_closure(item).argnames
                 }
                 item.obj(**kwargs)
         except (KeyboardInterrupt, pytest.exit.Exception):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from autograder import paths
 from autograder.checkkit import LiveOracle, Oracle, ReplayOracle
 from autograder.config import Assignment, Course
+from autograder.engine import pytest_api
 from autograder.intake.staging import SubmissionError
 from autograder.messages import Message, render
 from autograder.results import CheckResult
@@ -102,18 +103,15 @@ class CheckSession:
     """
 
     def __init__(self, files: list[Path], ctx: GradingContext) -> None:
-        from _pytest.config import _prepareconfig
-        from _pytest.main import Session
-
         from autograder.engine.plugin import GraderPlugin
 
         self.plugin = GraderPlugin(ctx)
         with quiet_pytest_env():
-            self.config = _prepareconfig(pytest_args(files), [self.plugin])
+            self.config = pytest_api.prepare_config(pytest_args(files), [self.plugin])
         self.session: Any = None
         try:
-            self.config._do_configure()
-            self.session = Session.from_config(self.config)
+            pytest_api.configure(self.config)
+            self.session = pytest_api.new_session(self.config)
             self.config.hook.pytest_sessionstart(session=self.session)
             self.config.hook.pytest_collection(session=self.session)
         except BaseException:
@@ -144,7 +142,7 @@ class CheckSession:
             if self.session is not None:
                 self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
         with contextlib.suppress(Exception):
-            self.config._ensure_unconfigure()
+            pytest_api.unconfigure(self.config)
 
 
 # One session per (check files, public or hidden) in this process: a batch's

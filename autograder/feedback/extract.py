@@ -23,6 +23,7 @@ import io
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
 
 Entry = tuple[str, str]  # (message id, English text)
+# The catalogs' header dates: fixed, so that a file changes only when its messages do.
+STAMP = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,13 @@ def all_places(only: list[str] | None = None) -> list[Place]:
 def template_catalog(place: Place) -> Catalog:
     from babel.messages.catalog import Catalog
 
-    catalog = Catalog(project="dlcourse", domain=place.domain, fuzzy=False)
+    catalog = Catalog(
+        project="dlcourse",
+        domain=place.domain,
+        fuzzy=False,
+        creation_date=STAMP,
+        revision_date=STAMP,
+    )
     for ident, text in place.entries:
         catalog.add(text, context=ident)
     return catalog
@@ -181,9 +190,7 @@ def _po_bytes(catalog: Catalog) -> bytes:
              include_lineno=False, ignore_obsolete=True)  # fmt: skip
     text = out.getvalue()
     # POT-Creation-Date changes on every run: keep the files stable between runs
-    return b"\n".join(
-        line for line in text.split(b"\n") if not line.startswith(b'"POT-Creation-Date')
-    )
+    return text
 
 
 def _mo_bytes(catalog: Catalog) -> bytes:
@@ -211,6 +218,7 @@ def updated(place: Place, lang: str) -> Catalog:
     catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
     catalog.obsolete.clear()
     catalog.fuzzy = False  # the header: a catalog is used as it is
+    catalog.creation_date = catalog.revision_date = STAMP  # files change only with their messages
     return catalog
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from autograder import paths
 from autograder.config import Assignment
+from autograder.solutions import module_cells
 
 MAX_NOTEBOOK_BYTES = 16 << 20
 
@@ -80,8 +81,6 @@ def module_from_notebook(
     data: bytes, assignment: Assignment, filename: str = "", root: Path | None = None
 ) -> str:
     """The module source a notebook submission holds; raises NotebookProblem."""
-    from autograder.platforms.nbgrader.export import module_cells
-
     filename = filename or f"{assignment.id}.ipynb"
     stem = assignment.module_stems[0]
     reference = paths.solutions_dir(root) / assignment.id / f"{stem}.py"

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from autograder.config import Assignment
+from autograder.errors import CourseError
 from autograder.intake.helpers import stage_folder_helpers, stage_zip_helpers
 
 MAX_MODULE_BYTES = 1 << 20
@@ -40,7 +41,7 @@ SUSPICIOUS = {
 }
 
 
-class SubmissionError(ValueError):
+class SubmissionError(CourseError, ValueError):
     """A submission path that cannot be read at all."""
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from autograder.errors import UsageError
 from autograder.quiz.bank import (
     Question,
     Quiz,
@@ -102,9 +103,9 @@ def prepare(
     for shuffling, values drawn from `seed` (and `seed + 1`, ... for variants).
     """
     if lang not in ("en", "ko"):
-        raise ValueError("lang must be en or ko")
+        raise UsageError("lang must be en or ko")
     if not 1 <= variants <= MAX_VARIANTS:
-        raise ValueError(f"variants must be between 1 and {MAX_VARIANTS}")
+        raise UsageError(f"variants must be between 1 and {MAX_VARIANTS}")
     if student is not None:
         seed = student_seed(student)
         view = for_student(quiz, seed)
@@ -394,9 +395,9 @@ def export_quiz(
     parametrized question, each question in its own category.
     """
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+        raise UsageError(f"format must be one of {', '.join(FORMATS)}")
     if variants != 1 and (fmt != "moodle" or student is not None):
-        raise ValueError("variants are for Moodle exports without --student")
+        raise UsageError("variants are for Moodle exports without --student")
     items = prepare(quiz, lang=lang, student=student, seed=seed, variants=variants)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

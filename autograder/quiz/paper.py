@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.errors import UsageError
 from autograder.paths import find_root
 from autograder.quiz.answers import FORMAT, letters, valid_student
 from autograder.quiz.bank import Question, Quiz, draw_values, student_seed
@@ -102,9 +103,9 @@ class Paper:
 def build_paper(quiz: Quiz, student: str, lang: str = "en") -> Paper:
     """The paper of `student` for `quiz` (either edition): their values, their order."""
     if lang not in UI:
-        raise ValueError(f"lang must be one of {', '.join(UI)}")
+        raise UsageError(f"lang must be one of {', '.join(UI)}")
     if not valid_student(student):
-        raise ValueError(f"student id {student!r} may hold only letters, digits and . _ @ + -")
+        raise UsageError(f"student id {student!r} may hold only letters, digits and . _ @ + -")
     seed = student_seed(student)
     view = for_student(quiz, seed)
     ui = UI[lang]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from autograder.errors import CourseError
+
 KINDS = ("single", "multiple", "numeric", "param")
 LANGS = ("en", "ko")
 EDITIONS = ("instructor", "student")
@@ -68,7 +70,7 @@ except AttributeError:  # pragma: no cover
 Number = int | float
 
 
-class BankError(ValueError):
+class BankError(CourseError, ValueError):
     """A bank file is malformed; the message names the file, line and question."""
 
 

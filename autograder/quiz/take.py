@@ -22,6 +22,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from autograder.errors import CourseError, UsageError
 from autograder.paths import find_root
 from autograder.quiz.answers import (
     Answer,
@@ -108,7 +109,7 @@ UI = {
 }
 
 
-class QuizNotFound(LookupError):
+class QuizNotFound(CourseError, LookupError):
     """No bank with that quiz id."""
 
 
@@ -307,9 +308,9 @@ def take_quiz(
     The quiz is shown as the student sees it: their values, their option order.
     """
     if lang not in UI:
-        raise ValueError(f"lang must be one of {', '.join(UI)}")
+        raise UsageError(f"lang must be one of {', '.join(UI)}")
     if not valid_student(student):
-        raise ValueError(f"student id {student!r} may hold only letters, digits and . _ @ + -")
+        raise UsageError(f"student id {student!r} may hold only letters, digits and . _ @ + -")
     root = Path(root) if root is not None else find_root()
     console = console or Console(highlight=False)
     ask = ask or _default_ask

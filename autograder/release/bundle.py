@@ -15,7 +15,9 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.config import Course
-from autograder.release.stubs import plan_assignment, solution_lines, write_plan
+from autograder.errors import CourseError, UsageError
+from autograder.release.stubs import plan_assignment, write_plan
+from autograder.solutions import solution_lines
 
 PRIVATE_NAMES = (
     "private",
@@ -55,7 +57,7 @@ Assignments: {assignments}.
 """
 
 
-class LeakError(RuntimeError):
+class LeakError(CourseError, RuntimeError):
     """Something private was found in the bundle."""
 
 
@@ -88,7 +90,7 @@ def build_bundle(course: Course, out: Path, assignments: list[str]) -> list[str]
     if out.resolve() == course.root.resolve() or course.root.resolve().is_relative_to(
         out.resolve()
     ):
-        raise ValueError("the bundle folder must not contain the course itself")
+        raise UsageError("the bundle folder must not contain the course itself")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

@@ -1,93 +1,22 @@
-"""Authoring and release: solutions/ is the source of truth.
+"""Release: assignments/ID generated from solutions/ID, the source of truth.
 
-`clear_solutions` turns a reference module into the student's stub the way
-nbgrader's ClearSolutions does: every region between `### BEGIN SOLUTION` and
-`### END SOLUTION` becomes `# YOUR CODE HERE` and a `raise NotImplementedError`
-that names the task (the enclosing function), indentation kept. Nested or
-unterminated markers are an error naming file and line.
+Modules become stubs (`autograder.solutions.clear_solutions`), notebooks lose
+their solutions and outputs and are written once per language, every other
+file is copied; `drift` says how assignments/ differs from what release writes.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.release.notebooks import language_versions
-
-BEGIN = "### BEGIN SOLUTION"
-END = "### END SOLUTION"
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-_DEF_RE = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+([A-Za-z_]\w*)")
+from autograder.solutions import BEGIN, MarkerError, clear_solutions
 
 # Files of solutions/ID that never reach students as they are.
 _SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints"}
-
-
-class MarkerError(ValueError):
-    """A solution region is nested, unterminated or stray."""
-
-
-def _task_of(lines: list[str], index: int, indent: int) -> str:
-    """The dotted name of the function (or class) enclosing line `index`."""
-    names: list[str] = []
-    limit = indent
-    for line in reversed(lines[:index]):
-        match = _DEF_RE.match(line)
-        if match and len(match.group(1)) < limit:
-            names.append(match.group(3))
-            limit = len(match.group(1))
-            if limit == 0:
-                break
-    return ".".join(reversed(names)) or "module"
-
-
-def clear_solutions(text: str, filename: str = "<string>", assignment: str | None = None) -> str:
-    """Replace every solution region of `text` by a stub that fails loudly."""
-    lines = text.splitlines(keepends=True)
-    out: list[str] = []
-    begin_at: int | None = None
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        if stripped.startswith(BEGIN):
-            if begin_at is not None:
-                raise MarkerError(
-                    f"{filename}:{number}: nested '{BEGIN}' (region opened at line {begin_at})"
-                )
-            begin_at = number
-            indent = line[: len(line) - len(line.lstrip())]
-            task = _task_of(lines, number - 1, len(indent))
-            label = f"{assignment}/{task}" if assignment else task
-            out.append(f"{indent}# YOUR CODE HERE\n")
-            out.append(
-                f'{indent}raise NotImplementedError("{label}: fill in this blank (see its docstring)")\n'
-            )
-        elif stripped.startswith(END):
-            if begin_at is None:
-                raise MarkerError(f"{filename}:{number}: '{END}' without a matching '{BEGIN}'")
-            begin_at = None
-        elif begin_at is None:
-            out.append(line)
-    if begin_at is not None:
-        raise MarkerError(f"{filename}:{begin_at}: '{BEGIN}' is never closed by '{END}'")
-    return "".join(out)
-
-
-def solution_lines(text: str) -> list[str]:
-    """The stripped, non-trivial lines inside solution regions (for leak checks)."""
-    found: list[str] = []
-    inside = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith(BEGIN):
-            inside = True
-        elif stripped.startswith(END):
-            inside = False
-        elif inside and len(stripped) >= 24 and not stripped.startswith("#"):
-            found.append(stripped)
-    return found
 
 
 def clear_notebook(text: str, filename: str = "<notebook>", assignment: str | None = None) -> str:

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.errors import CourseError
 from autograder.results import CheckResult, SubmissionResult
 
 # Gradescope's visibilities in the order they open up to students.
@@ -21,7 +22,7 @@ VISIBLE_NOW = {"visible"}
 VISIBLE_WHEN_PUBLISHED = {"visible", "after_due_date", "after_published"}
 
 
-class ReportError(ValueError):
+class ReportError(CourseError, ValueError):
     """GRADES_DIR holds no results to report on."""
 
 

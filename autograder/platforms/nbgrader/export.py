@@ -24,7 +24,6 @@ gradebook through nbgrader's API.
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 import re
@@ -35,9 +34,10 @@ from typing import Any
 
 from autograder import paths
 from autograder.config import Assignment, ConfigError, Course, load_course
+from autograder.errors import CourseError
 from autograder.release.notebooks import split_notebook
-from autograder.release.stubs import BEGIN, clear_solutions
 from autograder.results import SubmissionResult
+from autograder.solutions import answer_names, module_cells
 
 SCHEMA_VERSION = 3
 COURSE_ID = "dlcourse"
@@ -77,70 +77,8 @@ INTRO_TEXTS = {
 }
 
 
-class NbgraderExportError(ValueError):
+class NbgraderExportError(CourseError, ValueError):
     """Something of the course cannot be exported to nbgrader."""
-
-
-# ---------------------------------------------------------------------------
-# The module as cells
-# ---------------------------------------------------------------------------
-@dataclass
-class ModuleCell:
-    """A run of top-level statements: an answer cell (`name` set) or locked code."""
-
-    source: str
-    name: str = ""  # the grade id of an answer cell; "" for locked code
-
-
-def _pieces(text: str) -> list[tuple[str, str]]:
-    """(top-level name or "", source) per top-level statement; comments go with what follows."""
-    tree = ast.parse(text)
-    lines = text.splitlines(keepends=True)
-    pieces: list[tuple[str, str]] = []
-    start = 0
-    for index, node in enumerate(tree.body):
-        end = node.end_lineno or node.lineno
-        if index == len(tree.body) - 1:
-            end = len(lines)
-        name = node.name if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else ""
-        if isinstance(node, ast.AsyncFunctionDef):
-            name = node.name
-        pieces.append((name, "".join(lines[start:end])))
-        start = end
-    return pieces
-
-
-def module_cells(solution_text: str, *, blanks: bool = True) -> list[ModuleCell]:
-    """The reference module cut into notebook cells (see the module docstring).
-
-    With `blanks=False` the answer cells hold the stub (`dlcourse release`'s
-    cleared regions) instead of the reference: the template a notebook
-    submission is put back into.
-    """
-    solution = _pieces(solution_text)
-    stub = _pieces(clear_solutions(solution_text)) if not blanks else solution
-    if [n for n, _ in stub] != [n for n, _ in solution]:
-        raise NbgraderExportError("the stub and the reference differ in their top-level names")
-    cells: list[ModuleCell] = []
-    for (name, reference), (_, text) in zip(solution, stub):
-        if BEGIN in reference:
-            if not name:
-                raise NbgraderExportError(
-                    "a blank outside any function or class cannot become an answer cell"
-                )
-            cells.append(ModuleCell(text.strip("\n") + "\n", name))
-        elif cells and not cells[-1].name:
-            cells[-1].source += text
-        else:
-            cells.append(ModuleCell(text))
-    for cell in cells:
-        cell.source = cell.source.strip("\n")
-    return [cell for cell in cells if cell.source or cell.name]
-
-
-def answer_names(solution_text: str) -> list[str]:
-    """The grade ids of the answer cells, in order."""
-    return [cell.name for cell in module_cells(solution_text) if cell.name]
 
 
 def task_cell_id(task: str) -> str:

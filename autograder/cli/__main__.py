@@ -1,0 +1,5 @@
+"""`python -m autograder.cli`: the `dlcourse` command."""
+
+from autograder.cli import main
+
+main()

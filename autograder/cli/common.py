@@ -1,0 +1,84 @@
+"""What the course's command lines share: one group class, one exit-status rule, defaults.
+
+Every group (`dlcourse`, `dlcourse quiz`, `dlcourse gradebook`) is a
+`CourseGroup`: a `CourseError` (see `autograder.errors`) or a missing file
+becomes one `error:` line on stderr and exit status 2. `default` reads an
+option's default from the plain function a command wraps, so it is written
+once, where the function is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+
+from autograder.errors import EXIT_ERROR, EXIT_NO, EXIT_OK, CourseError
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_NO",
+    "EXIT_OK",
+    "CourseGroup",
+    "DefaultOption",
+    "console",
+    "default",
+    "default_of",
+    "feedback_languages",
+]
+
+
+class CourseGroup(click.Group):
+    """A click group whose expected errors are one readable line and exit status 2."""
+
+    group_class = type  # subgroups made with @group.group() are CourseGroups too
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (CourseError, FileNotFoundError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+def console() -> Console:
+    return Console(highlight=False)
+
+
+def default(function: Callable[..., Any], name: str) -> Any:
+    """The default of keyword argument `name` of `function` (what an option's default is)."""
+    parameter = inspect.signature(function).parameters[name]
+    if parameter.default is inspect.Parameter.empty:
+        raise TypeError(f"{function.__qualname__}({name}) has no default")
+    return parameter.default
+
+
+def default_of(target: str, name: str) -> Callable[[], Any]:
+    """An option default read, when the option is parsed, from `module:function`'s keyword
+    argument `name`: the function's module is imported only by the command that uses it."""
+
+    def read() -> Any:
+        module, _, function = target.partition(":")
+        return default(getattr(importlib.import_module(module), function), name)
+
+    read.__name__ = f"default of {target}({name})"
+    return read
+
+
+class DefaultOption(click.Option):
+    """An option whose default is read from the function it feeds (`default_of`): shown by
+    --help as the value itself, not as "(dynamic)"."""
+
+    def get_default(self, ctx: click.Context, call: bool = True) -> Any:
+        return super().get_default(ctx, call=True)
+
+
+def feedback_languages() -> list[str]:
+    """The languages feedback can be rendered in: English and every catalog's language."""
+    from autograder.feedback.catalogs import languages
+
+    return list(languages())
