@@ -11,8 +11,12 @@ points of the checks that look for them, with a message that says why.
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from graderkit import ROOT, failures, grade_folder
+
+from autograder.feedback import render_result
 
 # Each (old, new) replaces text of the reference; together they make another
 # correct implementation of every task.
@@ -85,13 +89,16 @@ EQUIVALENT = [
     ),
 ]
 
-# Wrong implementations that no known mistake describes, and the check whose
-# message must explain them.
+# Wrong implementations that no known mistake describes, the check whose
+# message must explain them, an English phrase of that message, its id in the
+# catalogs and a phrase of its Korean.
 WRONG = {
     "rebinds-params": (
         [("p -= self.lr * g\n            ### END", "p = p - self.lr * g\n            ### END")],
         "step changes the caller's parameter arrays in place",
         "never changed",
+        "optim.params_unchanged",
+        "값이 바뀌지 않았습니다",
     ),
     "modifies-grads": (
         [
@@ -106,11 +113,15 @@ WRONG = {
         ],
         "step changes the caller's parameter arrays in place",
         "modified a gradient array",
+        "optim.grads_modified",
+        "기울기는 호출한 쪽의 것입니다",
     ),
     "clips-copies": (
         [("    for g in grads:\n        g *= coef\n", "    grads = [g * coef for g in grads]\n")],
         "clip_grad_norm returns the total norm and rescales the grads in place",
         "in place",
+        "optim.clip_not_in_place",
+        "제자리에서 스케일링하세요",
     ),
 }
 
@@ -135,10 +146,16 @@ def test_equivalent_implementation_scores_full_marks(tmp_path):
 
 @pytest.mark.parametrize("case", sorted(WRONG))
 def test_wrong_implementation_is_caught_and_explained(tmp_path, case):
-    """Does a wrong implementation outside the known mistakes lose points, with a reason?"""
-    edits, check, phrase = WRONG[case]
+    """Does a wrong implementation outside the known mistakes lose points, with a reason in
+    English and in Korean?"""
+    edits, check, phrase, message_id, korean = WRONG[case]
     result = grade_folder("optim", write_variant(tmp_path, edits))
     assert result.score < result.max_score
     explained = [t for t in result.tests if t.status == "failed" and t.name.startswith(check)]
     assert explained, failures(result)
     assert any(phrase in t.output for t in explained), failures(result)
+    said = [t for t in explained if message_id in {m.id for _, m in t.lines}]
+    assert said, [[m.id for _, m in t.lines] for t in explained]
+    in_korean = render_result(copy.deepcopy(result), "ko")
+    outputs = [t.output for t in in_korean.tests if t.nodeid == said[0].nodeid]
+    assert korean in outputs[0] and phrase not in outputs[0], outputs[0]

@@ -8,7 +8,7 @@ generators and `check_*` helpers run in the grader.
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare, compare_all, describe_value
+from autograder.checkkit import CheckFailure, compare, compare_all, describe_value, msg
 
 # ---------------------------------------------------------------------------
 # Harness functions (self-contained: they are shipped to the worker as source)
@@ -121,15 +121,41 @@ def make_grads(rng, shapes, scales, steps):
     ]
 
 
-def describe_run(name, kwargs, params, steps, extra=""):
+def describe_run(name, kwargs, params, steps, extra=None):
+    """What a trajectory check called: the optimizer, its parameters' shapes, the steps.
+
+    `extra` (a message) says how the steps were taken, when not on given gradients alone.
+    """
     shapes = ", ".join(str(tuple(np.shape(p))) for p in params)
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
     head = f"{name}(params, {args})" if args else f"{name}(params)"
-    return f"{head} with params of shapes [{shapes}], then {steps} calls of step(grads){extra}"
+    if extra is None:
+        return msg(
+            "optim.run",
+            "{head} with params of shapes [{shapes}], then {steps} calls of step(grads)",
+            head=head,
+            shapes=shapes,
+            steps=steps,
+        )
+    return msg(
+        "optim.run_how",
+        "{head} with params of shapes [{shapes}], then {steps} calls of step(grads), {how}",
+        head=head,
+        shapes=shapes,
+        steps=steps,
+        how=extra,
+    )
 
 
 def trajectory_names(params):
-    return [f"params[{i}] after every step (index 0 = after step 1)" for i in range(len(params))]
+    return [
+        msg(
+            "optim.trajectory",
+            "params[{index}] after every step (index 0 = after step 1)",
+            index=i,
+        )
+        for i in range(len(params))
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -137,7 +163,7 @@ def trajectory_names(params):
 # ---------------------------------------------------------------------------
 
 
-def check_trajectory(sub, oracle, name, kwargs, params, grads, lrs=None, extra=""):
+def check_trajectory(sub, oracle, name, kwargs, params, grads, lrs=None, extra=None):
     """Compare the whole trajectory of module.<name> on a gradient sequence with the reference."""
     task = f"{name}.step"
     args = (name, kwargs, params, grads, lrs, [list(np.shape(p)) for p in params])
@@ -155,9 +181,8 @@ def check_descent(sub, oracle, name, kwargs, params, centers, curvatures, steps)
     mistakes = oracle.candidates(task, descend_bowl, *args)
     want = oracle.run(descend_bowl, *args)
     got = sub.run(descend_bowl, *args)
-    call = describe_run(
-        name, kwargs, params, steps, ", each on the gradient of a bowl at the current params"
-    )
+    bowl = msg("optim.on_bowl", "each on the gradient of a bowl at the current params")
+    call = describe_run(name, kwargs, params, steps, bowl)
     compare_all(got, want, trajectory_names(params), call=call, mistakes=mistakes)
 
 
@@ -168,28 +193,37 @@ def check_side_effects(sub, oracle, name, kwargs, params, grads):
     got = sub.run(run_and_inspect, *args)
     call = describe_run(name, kwargs, params, len(grads[0]))
     if not isinstance(got, (tuple, list)) or len(got) != 3:
-        raise CheckFailure(f"{call}\n  the run did not complete normally")
+        raise CheckFailure(
+            [msg("optim.run_incomplete", "the run did not complete normally")], call=call
+        )
     got_params, got_grads, same = got
     for i, (sent, back) in enumerate(zip(grads, got_grads)):
         back = np.asarray(back)
         if back.shape != sent.shape or not np.array_equal(back, sent):
-            raise CheckFailure(
-                f"{call}\n  step modified a gradient array it was given (grads[{i}]): "
-                "gradients belong to the caller; build new arrays (g = g + ...) instead of "
-                "updating them in place (g += ...), and copy a gradient before keeping it "
-                "as state that you later update in place"
+            problem = msg(
+                "optim.grads_modified",
+                "step modified a gradient array it was given ({which}): gradients belong to "
+                "the caller; build new arrays (g = g + ...) instead of updating them in place "
+                "(g += ...), and copy a gradient before keeping it as state that you later "
+                "update in place",
+                which=f"grads[{i}]",
             )
+            raise CheckFailure([problem], call=call)
     for i, (p0, got_p, want_p) in enumerate(zip(params, got_params, want_params)):
         if np.array_equal(np.asarray(got_p), np.asarray(p0)) and not np.array_equal(want_p, p0):
-            raise CheckFailure(
-                f"{call}\n  params[{i}] held by the caller never changed: update each "
-                "parameter array in place (p -= ..., or p[...] = ...); p = p - ... only "
-                "rebinds a local name"
+            problem = msg(
+                "optim.params_unchanged",
+                "{which} held by the caller never changed: update each parameter array in "
+                "place (p -= ..., or p[...] = ...); p = p - ... only rebinds a local name",
+                which=f"params[{i}]",
             )
+            raise CheckFailure([problem], call=call)
     if not same:
-        raise CheckFailure(
-            f"{call}\n  opt.params no longer holds the caller's arrays (keep self.params as given)"
+        problem = msg(
+            "optim.params_rebound",
+            "opt.params no longer holds the caller's arrays (keep self.params as given)",
         )
+        raise CheckFailure([problem], call=call)
     compare_all(got_params, want_params, [f"params[{i}]" for i in range(len(params))], call=call)
 
 
@@ -199,21 +233,35 @@ def check_clip(sub, oracle, grads, max_norm):
     mistakes = oracle.candidates("clip_grad_norm", call_clip_grad_norm, *args)
     want = oracle.run(call_clip_grad_norm, *args)
     got = sub.run(call_clip_grad_norm, *args)
-    shapes = ", ".join(str(tuple(np.shape(g))) for g in grads)
-    call = f"clip_grad_norm(grads of shapes [{shapes}], max_norm={max_norm!r})"
+    call = msg(
+        "optim.clip_call",
+        "clip_grad_norm(grads of shapes [{shapes}], max_norm={max_norm})",
+        shapes=", ".join(str(tuple(np.shape(g))) for g in grads),
+        max_norm=repr(max_norm),
+    )
     if not isinstance(got, list) or len(got) != len(want):
-        raise CheckFailure(f"{call}\n  the call did not complete normally")
+        raise CheckFailure(
+            [msg("optim.call_incomplete", "the call did not complete normally")], call=call
+        )
     if got[0] is None:
-        raise CheckFailure(f"{call}\n  returned None: return the total norm before clipping")
+        problem = msg(
+            "optim.clip_returned_none", "returned None: return the total norm before clipping"
+        )
+        raise CheckFailure([problem], call=call)
     changed_expected = any(not np.array_equal(w, g) for w, g in zip(want[1:], grads))
     unchanged = all(np.array_equal(np.asarray(h), g) for h, g in zip(got[1:], grads))
     if changed_expected and unchanged:
-        raise CheckFailure(
-            f"{call}\n  the gradients' total norm exceeds max_norm, yet the caller's grads did "
-            "not change: scale the given arrays in place (g *= ...); new arrays never reach "
-            "the caller"
+        problem = msg(
+            "optim.clip_not_in_place",
+            "the gradients' total norm exceeds max_norm, yet the caller's grads did not "
+            "change: scale the given arrays in place (g *= ...); new arrays never reach the "
+            "caller",
         )
-    names = ["total_norm"] + [f"grads[{i}] after the call" for i in range(len(grads))]
+        raise CheckFailure([problem], call=call)
+    names = ["total_norm"] + [
+        msg("optim.grad_after_call", "grads[{index}] after the call", index=i)
+        for i in range(len(grads))
+    ]
     compare_all(got, want, names, call=call, mistakes=mistakes)
 
 
@@ -221,22 +269,35 @@ def check_schedule(sub, oracle, name, steps, kwargs):
     """A schedule's values at the given steps against the reference."""
     steps = [int(s) for s in steps]
     mistakes = oracle.candidates(name, lr_at_steps, name, steps, kwargs)
-    mistakes = {k: (msg, np.asarray(v, dtype=float)) for k, (msg, v) in mistakes.items()}
+    mistakes = {k: (advice, np.asarray(v, dtype=float)) for k, (advice, v) in mistakes.items()}
     want = np.asarray(oracle.run(lr_at_steps, name, steps, kwargs), dtype=float)
     got = sub.run(lr_at_steps, name, steps, kwargs)
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-    call = f"{name}(step, {args}) for step in {describe_steps(steps)}"
+    call = msg(
+        "optim.schedule_call",
+        "{head} for step in {steps}",
+        head=f"{name}(step, {args})",
+        steps=describe_steps(steps),
+    )
     try:
         values = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         kinds = sorted({type(v).__name__ for v in got}) if isinstance(got, list) else [type(got)]
-        raise CheckFailure(
-            f"{call}\n  expected one number per step, got values of type {kinds}"
-        ) from None
+        problem = msg(
+            "optim.schedule_types",
+            "expected one number per step, got values of type {kinds}",
+            kinds=str(kinds),
+        )
+        raise CheckFailure([problem], call=call) from None
     if values.shape != want.shape:
-        raise CheckFailure(f"{call}\n  expected one number per step, got {describe_value(got)}")
-    compare(values, want, what="lr at each step (index = position in the list of steps)",
-            call=call, mistakes=mistakes)  # fmt: skip
+        problem = msg(
+            "optim.schedule_shape",
+            "expected one number per step, got {got}",
+            got=describe_value(got),
+        )
+        raise CheckFailure([problem], call=call)
+    what = msg("optim.lr_per_step", "lr at each step (index = position in the list of steps)")
+    compare(values, want, what=what, call=call, mistakes=mistakes)
 
 
 def describe_steps(steps):

@@ -7,6 +7,7 @@ seed (recorded in results.json), so any grade can be reproduced exactly.
 import numpy as np
 import pytest
 
+from autograder.checkkit import msg
 from autograder.checks.optim.common import (
     check_clip,
     check_descent,
@@ -202,10 +203,8 @@ def test_learning_rate_changes_between_steps(sub, oracle, rng, name):
         base * (0.5 + 0.5 * np.cos(np.pi * k / STEPS)) * min(1.0, (k + 1) / 5) for k in range(STEPS)
     ]
     lrs = [float(v) for v in lrs]
-    check_trajectory(
-        sub, oracle, name, kwargs, params, grads, lrs=lrs,
-        extra=", setting opt.lr to a new value before every step",
-    )  # fmt: skip
+    how = msg("optim.lr_between_steps", "setting opt.lr to a new value before every step")
+    check_trajectory(sub, oracle, name, kwargs, params, grads, lrs=lrs, extra=how)
 
 
 @per_optimizer(1)
