@@ -5,11 +5,14 @@ the reference is graded under other seeds (the initialisers are checked
 statistically, so a bound that is too tight would fail some seeds), and so is a
 *variant*: a correct implementation written differently (other numpy calls,
 another random stream, copies instead of in-place nudges). Both must score full
-marks, or the checks are tied to one implementation.
+marks, or the checks are tied to one implementation. An initialiser that draws
+from a generator of its own instead of its rng argument must be told so, in
+English and in Korean.
 """
 
 from __future__ import annotations
 
+import copy
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +21,7 @@ import pytest
 from graderkit import ROOT, failures, grade_folder
 
 from autograder.checkkit.mutants import Mistake, mutant_source
+from autograder.feedback import render_result
 
 VARIANT = Mistake(
     name="correct_variant",
@@ -88,3 +92,31 @@ def test_a_different_correct_implementation_scores_full_marks(variant_folder, se
     """Does a correct implementation using other numpy calls and another random stream pass?"""
     result = grade_folder("basics", variant_folder, seed=seed)
     assert result.score == result.max_score, failures(result)
+
+
+def test_an_initialiser_ignoring_its_rng_is_told_so_in_both_languages(tmp_path):
+    """Does xavier_init drawing from a fresh generator lose the rng check, with words in en and ko?"""
+    source = (ROOT / "solutions" / "basics" / "basics.py").read_text(encoding="utf-8")
+    own_stream = Mistake(
+        name="own_stream",
+        task="xavier_init",
+        message="",
+        replace=(
+            (
+                "w = rng.uniform(-a, a, size=(fan_in, fan_out))",
+                "w = np.random.default_rng().uniform(-a, a, size=(fan_in, fan_out))",
+            ),
+        ),
+    )
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "basics.py").write_text(mutant_source(source, own_stream), encoding="utf-8")
+    result = grade_folder("basics", folder)
+    lost = {t.nodeid.rsplit("::", 1)[-1]: t for t in result.tests if t.status != "passed"}
+    assert set(lost) == {"test_init_uses_its_rng[xavier_init]"}, failures(result)
+    english = lost["test_init_uses_its_rng[xavier_init]"].output
+    assert english.startswith("xavier_init(30, 20, 'rng')\n  two generators with the same seed")
+    korean = render_result(copy.deepcopy(result), "ko")
+    text = next(t.output for t in korean.tests if t.nodeid.endswith("[xavier_init]"))
+    assert "같은 시드로 만든 두 생성기에서 서로 다른 가중치가 나왔습니다" in text, text
+    assert "two generators" not in text

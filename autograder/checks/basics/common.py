@@ -1,9 +1,11 @@
-"""Helpers shared by the public and hidden checks of the basics assignment.
+"""Check bodies, input builders and harnesses shared by the basics checks (ships to students).
 
-Harness functions (the `_`-prefixed ones taking `module` first) run inside the
-worker next to the student's code, or on the reference through `oracle.run`;
-they only call the assignment's functions and return their raw results. All
-statistics and comparisons happen in the grader.
+Each `*_case` function checks one case; `test_public.py` and the hidden checks
+choose the cases, tasks and points. Harness functions (the `_`-prefixed ones
+taking `module` first) run inside the worker next to the student's code, or on
+the reference through `oracle.run`; they only call the assignment's functions
+and return their raw results. All statistics and comparisons happen in the
+grader.
 """
 
 from __future__ import annotations
@@ -11,11 +13,22 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
-from autograder.checkkit import CheckFailure, compare, compare_all, describe_call
+from autograder.checkkit import (
+    CheckFailure,
+    check_backward,
+    check_backward_numeric,
+    check_forward,
+    compare,
+    compare_all,
+    describe_call,
+    msg,
+)
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu")
 QUANTILE_LEVELS = np.arange(1, 1000) / 1000
+AFFINE_GRADS = ("dx", "dw", "db")
 
 
 # ------------------------------------------------------------------------ harnesses
@@ -60,6 +73,21 @@ def _forward_and_inputs(module, name, args, kwargs):
 # ------------------------------------------------------------------- input helpers
 
 
+def per_activation(stage):
+    """Parametrize over the five activations, each marked with its own task."""
+    return pytest.mark.parametrize(
+        "act",
+        [pytest.param(a, marks=pytest.mark.task(f"{a}_{stage}"), id=a) for a in ACTIVATIONS],
+    )
+
+
+def affine_inputs(rng, case, scale=1.0):
+    """(x, w, b) for a case (x shape, M), x scaled by `scale`."""
+    x_shape, M = case
+    D = int(np.prod(x_shape[1:]))
+    return scale * rng.standard_normal(x_shape), rng.standard_normal((D, M)), rng.standard_normal(M)
+
+
 def activation_input(rng, shape, scale=3.0, zeros=True):
     """Random input with (optionally) a few exact zeros, where the kinks are."""
     x = scale * rng.standard_normal(shape)
@@ -80,6 +108,66 @@ def activation_kwargs(name, rng):
     if name == "elu":
         return {"alpha": float(rng.choice([0.5, 1.0, 1.7]))}
     return {}
+
+
+# ---------------------------------------------------------------------- check bodies
+
+
+def affine_forward_case(sub, oracle, rng, case, scale=1.0):
+    check_forward(sub, oracle, "affine_forward", *affine_inputs(rng, case, scale))
+
+
+def affine_backward_case(sub, oracle, rng, case, scale=1.0):
+    args = affine_inputs(rng, case, scale)
+    dout = rng.standard_normal((args[0].shape[0], args[1].shape[1]))
+    check_backward(sub, oracle, "affine_forward", "affine_backward", args, dout, grads=AFFINE_GRADS)
+
+
+def affine_backward_numeric_case(sub, oracle, rng, case, scale=1.0):
+    args = affine_inputs(rng, case, scale)
+    dout = rng.standard_normal((args[0].shape[0], args[1].shape[1]))
+    check_backward_numeric(
+        sub, "affine_forward", "affine_backward", args, dout,
+        wrt={0: 0, 1: 1, 2: 2}, grads=AFFINE_GRADS, oracle=oracle,
+    )  # fmt: skip
+
+
+def activation_forward_case(sub, oracle, rng, act, x, with_alpha=False):
+    """`act`'s forward on `x`; with `with_alpha`, alpha drawn for the activations that take one."""
+    kwargs = activation_kwargs(act, rng) if with_alpha else {}
+    check_forward(sub, oracle, f"{act}_forward", x, **kwargs)
+
+
+def activation_backward_case(sub, oracle, rng, act, x, with_alpha=False):
+    dout = rng.standard_normal(x.shape)
+    kwargs = activation_kwargs(act, rng) if with_alpha else {}
+    check_backward(
+        sub, oracle, f"{act}_forward", f"{act}_backward", (x,), dout, kwargs=kwargs, grads=("dx",)
+    )
+
+
+def softmax_cross_entropy_case(sub, oracle, rng, N, C, scale):
+    logits = scale * rng.standard_normal((N, C))
+    y = rng.integers(0, C, size=N)
+    compare_loss(sub, oracle, "softmax_cross_entropy", (logits, y), names=("loss", "dlogits"))
+
+
+def mse_loss_case(sub, oracle, rng, shape):
+    pred, target = rng.standard_normal(shape), rng.standard_normal(shape)
+    compare_loss(sub, oracle, "mse_loss", (pred, target), names=("loss", "dpred"))
+
+
+def bce_with_logits_case(sub, oracle, rng, shape, scale, hard=False):
+    """Soft targets in [0, 1), or hard ones (0 or 1) with `hard`."""
+    logits = scale * rng.standard_normal(shape)
+    targets = (rng.random(shape) < 0.5).astype(np.float64) if hard else rng.random(shape)
+    compare_loss(sub, oracle, "bce_with_logits", (logits, targets), names=("loss", "dlogits"))
+
+
+def numerical_gradient_case(sub, oracle, rng, shape, h=None):
+    x = away_from_kinks(rng, shape, scale=1.0)
+    c = rng.standard_normal(shape)
+    check_numerical_gradient(sub, oracle, x, c, h)
 
 
 # -------------------------------------------------------------------- comparisons
@@ -110,11 +198,7 @@ def compare_loss(sub, oracle, name, args, *, names=("loss", "grad"), with_overfl
             raise
         for mistake, (message, value) in mistakes.items():
             if _nonfinite(value):
-                raise CheckFailure(
-                    f"{failure.message}\n  Likely mistake ({mistake}): {message}",
-                    diagnosis=mistake,
-                    kind=failure.kind,
-                ) from None
+                raise failure.naming(mistake, message) from None
         raise
 
 
@@ -139,27 +223,57 @@ def check_init_distribution(sub, oracle, name, fan_in, fan_out, seed):
     call = describe_call(name, (fan_in, fan_out, "rng"), {})
     arr = np.asarray(w) if isinstance(w, np.ndarray) else None
     if arr is None or arr.dtype.kind != "f":
-        raise CheckFailure(f"{call}\n  expected a float array, got {type(w).__name__}")
+        raise CheckFailure(
+            msg(
+                "basics.float_array",
+                "expected a float array, got {type}",
+                type=type(w).__name__,
+            ),
+            call=call,
+        )
     if arr.shape != (fan_in, fan_out):
-        raise CheckFailure(f"{call}\n  wrong shape: expected {(fan_in, fan_out)}, got {arr.shape}")
+        raise CheckFailure(
+            msg(
+                "basics.weights_shape",
+                "wrong shape: expected {want}, got {got}",
+                want=str((fan_in, fan_out)),
+                got=str(arr.shape),
+            ),
+            call=call,
+        )
     if not np.all(np.isfinite(arr)):
-        raise CheckFailure(f"{call}\n  the weights contain inf or nan")
+        raise CheckFailure(
+            msg("basics.weights_nonfinite", "the weights contain inf or nan"), call=call
+        )
     bound = 2.69 * np.sqrt(2.0 / arr.size) + 0.002
     distance = ks_distance(arr, quantiles)
     if distance <= bound:
         return
-    message = (
-        f"{call}\n  the weights do not follow the expected distribution: their distribution "
-        f"function differs from the reference's by {distance:.3f} (at most {bound:.3f} is "
-        f"expected by chance)\n  your weights: mean {arr.mean():.4g}, std {arr.std():.4g}, "
-        f"min {arr.min():.4g}, max {arr.max():.4g}"
+    failure = CheckFailure(
+        [
+            msg(
+                "basics.distribution",
+                "the weights do not follow the expected distribution: their distribution "
+                "function differs from the reference's by {distance} (at most {bound} is "
+                "expected by chance)",
+                distance=f"{distance:.3f}",
+                bound=f"{bound:.3f}",
+            ),
+            msg(
+                "basics.weight_summary",
+                "your weights: mean {mean}, std {std}, min {low}, max {high}",
+                mean=f"{arr.mean():.4g}",
+                std=f"{arr.std():.4g}",
+                low=f"{arr.min():.4g}",
+                high=f"{arr.max():.4g}",
+            ),
+        ],
+        call=call,
     )
     for mistake, (text, q) in mistakes.items():
         if ks_distance(arr, q) <= bound:
-            raise CheckFailure(
-                f"{message}\n  Likely mistake ({mistake}): {text}", diagnosis=mistake
-            )
-    raise CheckFailure(message)
+            raise failure.naming(mistake, text)
+    raise failure
 
 
 def check_numerical_gradient(sub, oracle, x, c, h):
@@ -167,13 +281,13 @@ def check_numerical_gradient(sub, oracle, x, c, h):
     mistakes = oracle.candidates("numerical_gradient", _numerical_gradient_probe, x, c, h)
     want = oracle.run(_numerical_gradient_probe, x, c, h)
     got = sub.run(_numerical_gradient_probe, x, c, h)
-    call = (
-        describe_call("numerical_gradient", ("f", x), {} if h is None else {"h": h})
-        + " with f(z) = sum(c * z**3) + sum(z)**2 + sum(sin(z))"
+    call = msg(
+        "basics.numerical_gradient_call",
+        "{call} with f(z) = sum(c * z**3) + sum(z)**2 + sum(sin(z))",
+        call=describe_call("numerical_gradient", ("f", x), {} if h is None else {"h": h}),
     )
-    compare_all(
-        got, want, ("grad", "x after the call (it must be restored)"), call=call, mistakes=mistakes
-    )
+    restored = msg("basics.x_after_call", "x after the call (it must be restored)")
+    compare_all(got, want, ("grad", restored), call=call, mistakes=mistakes)
 
 
 def check_keeps_inputs(sub, oracle, name, args, kwargs=None):
@@ -184,16 +298,20 @@ def check_keeps_inputs(sub, oracle, name, args, kwargs=None):
     """
     want, _ = oracle.run(_forward_and_inputs, name, list(args), dict(kwargs or {}))
     got, after = sub.run(_forward_and_inputs, name, list(args), dict(kwargs or {}))
+    call = describe_call(name, args, kwargs or {})
     if isinstance(want, tuple):
-        compare_all(
-            got, want, [f"output {i}" for i in range(len(want))],
-            call=describe_call(name, args, kwargs or {}),
-        )  # fmt: skip
+        names = [msg("basics.output_index", "output {index}", index=i) for i in range(len(want))]
+        compare_all(got, want, names, call=call)
     else:
-        compare(got, want, what="output", call=describe_call(name, args, kwargs or {}))
+        compare(got, want, what=msg("basics.output", "output"), call=call)
     for index, (before, now) in enumerate(zip(args, after)):
         if isinstance(before, np.ndarray) and not np.array_equal(np.asarray(now), before):
             raise CheckFailure(
-                f"{describe_call(name, args, kwargs or {})}\n  argument {index} was modified in "
-                "place; compute new arrays instead of writing into your inputs"
+                msg(
+                    "basics.argument_modified",
+                    "argument {index} was modified in place; compute new arrays instead of "
+                    "writing into your inputs",
+                    index=index,
+                ),
+                call=call,
             )

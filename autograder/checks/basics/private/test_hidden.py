@@ -7,23 +7,26 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
-from autograder.checkkit import (
-    CheckFailure,
-    check_backward,
-    check_backward_numeric,
-    check_forward,
-    describe_call,
-)
+from autograder.checkkit import CheckFailure, check_backward_numeric, describe_call, msg
 from autograder.checks.basics.common import (
-    ACTIVATIONS,
     _init_sample,
+    activation_backward_case,
+    activation_forward_case,
     activation_input,
     activation_kwargs,
+    affine_backward_case,
+    affine_backward_numeric_case,
+    affine_forward_case,
+    affine_inputs,
     away_from_kinks,
+    bce_with_logits_case,
     check_init_distribution,
     check_keeps_inputs,
-    check_numerical_gradient,
     compare_loss,
+    mse_loss_case,
+    numerical_gradient_case,
+    per_activation,
+    softmax_cross_entropy_case,
 )
 
 # (x shape, M): a single example, a single output, five axes, a wide layer
@@ -36,18 +39,8 @@ AFFINE_CASES = {
 LARGE = np.array([-1e4, -900.0, -60.0, -1e-8, 0.0, 1e-8, 60.0, 900.0, 1e4])
 
 
-def affine_inputs(rng, case):
-    x_shape, M = AFFINE_CASES[case]
-    D = int(np.prod(x_shape[1:]))
-    scale = rng.uniform(0.5, 3.0)
-    return scale * rng.standard_normal(x_shape), rng.standard_normal((D, M)), rng.standard_normal(M)
-
-
-def per_activation(stage):
-    return pytest.mark.parametrize(
-        "act",
-        [pytest.param(a, marks=pytest.mark.task(f"{a}_{stage}"), id=a) for a in ACTIVATIONS],
-    )
+def input_scale(rng):
+    return rng.uniform(0.5, 3.0)
 
 
 # --------------------------------------------------------------------------- affine
@@ -58,14 +51,15 @@ def per_activation(stage):
 @pytest.mark.parametrize("case", sorted(AFFINE_CASES))
 def test_affine_forward(sub, oracle, rng, case):
     """affine_forward matches the reference"""
-    check_forward(sub, oracle, "affine_forward", *affine_inputs(rng, case))
+    affine_forward_case(sub, oracle, rng, AFFINE_CASES[case], scale=input_scale(rng))
 
 
 @pytest.mark.task("affine_forward")
 @pytest.mark.points(1)
 def test_affine_forward_keeps_inputs(sub, oracle, rng):
     """affine_forward is right and leaves x, w and b unchanged"""
-    check_keeps_inputs(sub, oracle, "affine_forward", affine_inputs(rng, "5d"))
+    args = affine_inputs(rng, AFFINE_CASES["5d"], scale=input_scale(rng))
+    check_keeps_inputs(sub, oracle, "affine_forward", args)
 
 
 @pytest.mark.task("affine_backward")
@@ -73,23 +67,14 @@ def test_affine_forward_keeps_inputs(sub, oracle, rng):
 @pytest.mark.parametrize("case", sorted(AFFINE_CASES))
 def test_affine_backward(sub, oracle, rng, case):
     """affine_backward matches the reference"""
-    args = affine_inputs(rng, case)
-    dout = rng.standard_normal((args[0].shape[0], args[1].shape[1]))
-    check_backward(
-        sub, oracle, "affine_forward", "affine_backward", args, dout, grads=("dx", "dw", "db")
-    )
+    affine_backward_case(sub, oracle, rng, AFFINE_CASES[case], scale=input_scale(rng))
 
 
 @pytest.mark.task("affine_backward")
 @pytest.mark.points(2)
 def test_affine_backward_numeric(sub, oracle, rng):
     """affine_backward agrees with numerical gradients of your affine_forward"""
-    args = affine_inputs(rng, "5d")
-    dout = rng.standard_normal((2, 5))
-    check_backward_numeric(
-        sub, "affine_forward", "affine_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"), oracle=oracle,
-    )  # fmt: skip
+    affine_backward_numeric_case(sub, oracle, rng, AFFINE_CASES["5d"], scale=input_scale(rng))
 
 
 # ---------------------------------------------------------------------- activations
@@ -100,14 +85,14 @@ def test_affine_backward_numeric(sub, oracle, rng):
 def test_activation_forward(sub, oracle, rng, act):
     """activation forward matches the reference (random shape, scale and alpha)"""
     x = activation_input(rng, (3, 2, 5), scale=rng.uniform(0.5, 5.0))
-    check_forward(sub, oracle, f"{act}_forward", x, **activation_kwargs(act, rng))
+    activation_forward_case(sub, oracle, rng, act, x, with_alpha=True)
 
 
 @per_activation("forward")
 @pytest.mark.points(1)
 def test_activation_forward_large_inputs(sub, oracle, rng, act):
     """activation forward stays finite and right for |x| up to 1e4"""
-    check_forward(sub, oracle, f"{act}_forward", LARGE.copy(), **activation_kwargs(act, rng))
+    activation_forward_case(sub, oracle, rng, act, LARGE.copy(), with_alpha=True)
 
 
 @per_activation("backward")
@@ -115,11 +100,7 @@ def test_activation_forward_large_inputs(sub, oracle, rng, act):
 def test_activation_backward(sub, oracle, rng, act):
     """activation backward matches the reference (inputs include exact zeros and |x| = 1e4)"""
     x = np.concatenate([activation_input(rng, (20,)), LARGE])
-    dout = rng.standard_normal(x.shape)
-    kwargs = activation_kwargs(act, rng)
-    check_backward(
-        sub, oracle, f"{act}_forward", f"{act}_backward", (x,), dout, kwargs=kwargs, grads=("dx",)
-    )
+    activation_backward_case(sub, oracle, rng, act, x, with_alpha=True)
 
 
 @per_activation("backward")
@@ -142,9 +123,7 @@ def test_activation_backward_numeric(sub, oracle, rng, act):
 @pytest.mark.parametrize("N, C", [(1, 2), (9, 7)])
 def test_softmax_cross_entropy(sub, oracle, rng, N, C):
     """softmax_cross_entropy matches the reference (loss and dlogits)"""
-    logits = rng.uniform(0.5, 4.0) * rng.standard_normal((N, C))
-    y = rng.integers(0, C, size=N)
-    compare_loss(sub, oracle, "softmax_cross_entropy", (logits, y), names=("loss", "dlogits"))
+    softmax_cross_entropy_case(sub, oracle, rng, N, C, scale=rng.uniform(0.5, 4.0))
 
 
 @pytest.mark.task("softmax_cross_entropy")
@@ -165,8 +144,7 @@ def test_softmax_cross_entropy_large_logits(sub, oracle, rng):
 @pytest.mark.parametrize("shape", [(8,), (2, 3, 4)])
 def test_mse_loss(sub, oracle, rng, shape):
     """mse_loss matches the reference (loss and dpred)"""
-    pred, target = rng.standard_normal(shape), rng.standard_normal(shape)
-    compare_loss(sub, oracle, "mse_loss", (pred, target), names=("loss", "dpred"))
+    mse_loss_case(sub, oracle, rng, shape)
 
 
 @pytest.mark.task("bce_with_logits")
@@ -174,9 +152,7 @@ def test_mse_loss(sub, oracle, rng, shape):
 @pytest.mark.parametrize("shape, hard", [((10,), True), ((3, 2, 4), False)])
 def test_bce_with_logits(sub, oracle, rng, shape, hard):
     """bce_with_logits matches the reference (loss and dlogits)"""
-    logits = rng.uniform(0.5, 5.0) * rng.standard_normal(shape)
-    targets = (rng.random(shape) < 0.5).astype(np.float64) if hard else rng.random(shape)
-    compare_loss(sub, oracle, "bce_with_logits", (logits, targets), names=("loss", "dlogits"))
+    bce_with_logits_case(sub, oracle, rng, shape, scale=rng.uniform(0.5, 5.0), hard=hard)
 
 
 @pytest.mark.task("bce_with_logits")
@@ -232,11 +208,21 @@ def test_init_uses_its_rng(sub, seed, name):
     call = describe_call(name, (30, 20, "rng"), {})
     if not np.array_equal(np.asarray(a), np.asarray(b)):
         raise CheckFailure(
-            f"{call}\n  two generators with the same seed gave different weights: draw only "
-            "from the rng argument, not from np.random.* or a new generator"
+            msg(
+                "basics.same_seed_differs",
+                "two generators with the same seed gave different weights: draw only from the "
+                "rng argument, not from np.random.* or a new generator",
+            ),
+            call=call,
         )
     if np.array_equal(np.asarray(a), np.asarray(c)):
-        raise CheckFailure(f"{call}\n  generators with different seeds gave the same weights")
+        raise CheckFailure(
+            msg(
+                "basics.other_seed_same",
+                "generators with different seeds gave the same weights",
+            ),
+            call=call,
+        )
 
 
 # ------------------------------------------------------------------ gradient checks
@@ -251,6 +237,4 @@ def test_init_uses_its_rng(sub, seed, name):
 )
 def test_numerical_gradient(sub, oracle, rng, shape, h):
     """numerical_gradient matches central differences and restores x"""
-    x = away_from_kinks(rng, shape, scale=1.0)
-    c = rng.standard_normal(shape)
-    check_numerical_gradient(sub, oracle, x, c, h)
+    numerical_gradient_case(sub, oracle, rng, shape, h)
