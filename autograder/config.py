@@ -22,6 +22,16 @@ class ConfigError(CourseError, ValueError):
 
 
 @dataclass(frozen=True)
+class HintPolicy:
+    """How much of each hint ladder the course gives (course.toml `[hints]`, per assignment
+    `[assignments.ID.hints]`): the levels up to `max_level` (all when None; 0 turns hints
+    off), and the formula levels only when `formula`."""
+
+    max_level: int | None = None
+    formula: bool = True
+
+
+@dataclass(frozen=True)
 class Assignment:
     id: str
     title: str
@@ -33,6 +43,7 @@ class Assignment:
     memory_mb: int = 1536
     deadline: datetime | None = None
     preload: tuple[str, ...] = ("numpy",)
+    hints: HintPolicy = HintPolicy()
 
     @property
     def module_stems(self) -> tuple[str, ...]:
@@ -67,7 +78,21 @@ class Course:
         return self.assignments[ident]
 
 
-def _assignment(ident: str, data: dict[str, Any]) -> Assignment:
+def _hint_policy(where: str, data: Any, base: HintPolicy) -> HintPolicy:
+    if data is None:
+        return base
+    if not isinstance(data, dict) or set(data) - {"max_level", "formula"}:
+        raise ConfigError(f"{where} takes max_level (a number of levels) and formula (true/false)")
+    max_level = data.get("max_level", base.max_level)
+    if max_level is not None and (not isinstance(max_level, int) or max_level < 0):
+        raise ConfigError(f"{where}.max_level must be a whole number >= 0")
+    formula = data.get("formula", base.formula)
+    if not isinstance(formula, bool):
+        raise ConfigError(f"{where}.formula must be true or false")
+    return HintPolicy(max_level=max_level, formula=formula)
+
+
+def _assignment(ident: str, data: dict[str, Any], hints: HintPolicy) -> Assignment:
     modules = data.get("modules") or [f"{ident}.py"]
     if not isinstance(modules, list) or not all(
         isinstance(m, str) and m.endswith(".py") for m in modules
@@ -93,6 +118,7 @@ def _assignment(ident: str, data: dict[str, Any]) -> Assignment:
         memory_mb=int(data.get("memory_mb", 6144 if torch else 1536)),
         deadline=deadline,
         preload=_preload(ident, data, torch),
+        hints=_hint_policy(f"assignments.{ident}.hints", data.get("hints"), hints),
     )
 
 
@@ -117,11 +143,13 @@ def load_course(root: Path | None = None) -> Course:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     late = data.get("late_policy", {})
+    hints = _hint_policy("hints", data.get("hints"), HintPolicy())
     return Course(
         root=root,
         name=str(data.get("course", {}).get("name", "dlcourse")),
         assignments={
-            ident: _assignment(ident, body) for ident, body in data.get("assignments", {}).items()
+            ident: _assignment(ident, body, hints)
+            for ident, body in data.get("assignments", {}).items()
         },
         late_policy=LatePolicy(
             per_day=float(late.get("per_day", 0.0)), max_days=int(late.get("max_days", 0))

@@ -371,12 +371,12 @@ def squeeze(text: str) -> str:
 
 
 def _notebook_text(path: Path) -> str:
-    """The text of a notebook's cells, without the hint cells of a last (formula) level."""
+    """The text of a notebook's cells, without the hint cells of a formula level."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
     parts = []
     for cell in notebook.get("cells", []):
         hint = cell.get("metadata", {}).get("dlcourse", {}).get("hint")
-        if isinstance(hint, dict) and hint.get("last"):
+        if isinstance(hint, dict) and hint.get("formula"):
             continue
         source = cell.get("source", "")
         parts.append("".join(source) if isinstance(source, list) else source)

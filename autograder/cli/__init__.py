@@ -87,7 +87,9 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     if as_json:
         click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
     else:
-        show_self_check(console(), check, lang=lang)
+        from autograder.release.hints import hinted_tasks
+
+        show_self_check(console(), check, lang=lang, hints=hinted_tasks(assignment))
     sys.exit(EXIT_OK if check.ok else EXIT_NO)
 
 
@@ -238,8 +240,8 @@ def release_command(assignments: tuple[str, ...], out: Path | None, check_only: 
     checks with their recorded answers, quizzes without answer keys; then
     verify that no solution code and no hidden check leaked into it.
     """
-    from autograder.engine.commands import release
     from autograder.feedback.views import show_release
+    from autograder.release import release
 
     report = release(list(assignments), out=out, check_only=check_only)
     show_release(console(), report)
@@ -349,8 +351,10 @@ def export_nbgrader_command(
 
 def _register_groups() -> None:
     from autograder.cli.gradebook import gradebook_group, regrade_command
+    from autograder.cli.hint import hint_command
     from autograder.cli.quiz import quiz
 
+    main.add_command(hint_command)
     main.add_command(quiz)
     main.add_command(gradebook_group)
     main.add_command(regrade_command)

@@ -3,7 +3,7 @@
     python -m autograder.feedback.extract [ID...]          # write .pot, update .po, compile .mo
     python -m autograder.feedback.extract --check [ID...]  # exit 1 if anything is out of date
 
-(ID...: only the package's catalog and those assignments'.)
+(ID...: only those assignments' catalogs; `package` names the package's.)
 
 Every message of the code is found where it is written: `msg("id", "English
 text", ...)` calls and the sandbox's `message_id="id"` errors, the checks'
@@ -155,8 +155,9 @@ def assignment_places(assignment: str) -> tuple[Place, Place]:
 
 
 def all_places(only: list[str] | None = None) -> list[Place]:
-    """Every catalog: the package's, then each assignment's (only those named, if any)."""
-    places = [package_place()]
+    """Every catalog: the package's, then each assignment's; with `only`, just those named
+    (`package` names the package's)."""
+    places = [package_place()] if not only or "package" in only else []
     for folder in sorted(paths.CHECKS_DIR.iterdir()):
         if folder.is_dir() and (folder / "__init__.py").is_file():
             if not only or folder.name in only:

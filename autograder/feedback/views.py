@@ -129,7 +129,11 @@ def show_result(
         console.print("\n" + escape(_word(lang, more)))
 
 
-def show_self_check(console: Console, check: SelfCheck, *, lang: str = "en") -> None:
+def show_self_check(
+    console: Console, check: SelfCheck, *, lang: str = "en", hints: dict[str, int] | None = None
+) -> None:
+    """A self-check's table and failures, its score, and the hints of the failing tasks
+    (`hints`: {task: levels the course gives})."""
     result = check.result
     show_result(console, result, lang=lang)
     passed = sum(1 for t in result.tests if t.status == "passed")
@@ -147,6 +151,16 @@ def show_self_check(console: Console, check: SelfCheck, *, lang: str = "en") -> 
     if check.problems:
         problems = msg("view.problems", "Problems: {problems}", problems="; ".join(check.problems))
         console.print(f"[red]{escape(_word(lang, problems))}[/]")
+    failing = sorted({t.task for t in result.tests if t.status != "passed"} & set(hints or {}))
+    if failing and hints:
+        stuck = msg(
+            "view.hints",
+            "Stuck? A hint ladder exists for {tasks}: dlcourse hint {assignment} TASK "
+            "shows one level at a time.",
+            tasks=", ".join(failing),
+            assignment=result.assignment,
+        )
+        console.print(escape(_word(lang, stuck)))
     if passed == len(result.tests) and result.tests:
         hidden = msg(
             "view.all_pass", "Hidden checks use other inputs: test edge cases yourself too."

@@ -2,31 +2,62 @@
 
 It holds the assignments (stubs, READMEs, notebooks), the grading engine with
 the PUBLIC checks and the reference's recorded answers to them, the course
-configuration and the quizzes without their answer keys. It holds no solution
-code, no hidden check and no known-mistake spec (nor their Korean texts,
-`ko_hidden.toml` and `failures_ko_hidden.py`; `ko_public.toml` ships);
-`build_bundle` verifies that and says so.
+configuration and the quizzes without their answer keys. The package is
+copied from an allowlist (`PACKAGE_FILES`, `PACKAGE_FOLDERS`, and of each
+bundled assignment's checks everything but its `private/` folder), so a new
+private file never ships by accident. It holds no solution code, no hidden
+check, no known-mistake spec and no private catalog; `build_bundle` verifies
+that and says so. The hint ladders ship as far as the course gives them; only
+their formula levels may repeat a line of the reference (that is what a
+formula level is for), and the leak check reads everything else.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from autograder import paths
 from autograder.config import Course
 from autograder.errors import CourseError, UsageError
+from autograder.release.hints import HINTS_FILE, parse_ladders
 from autograder.release.stubs import plan_assignment, write_plan
 from autograder.solutions import solution_lines
 
-PRIVATE_NAMES = (
-    "private",
-    "test_hidden*.py",
-    "mistakes.py",
-    "ko_hidden.toml",
-    "failures_ko_hidden.py",
-)
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", *PRIVATE_NAMES)
+# What of the package ships: these modules, these folders (whole), and of the checks
+# the shared files and each bundled assignment's folder without `private/`.
+PACKAGE_FILES = (
+    "__init__.py", "config.py", "errors.py", "messages.py", "paths.py", "results.py",
+    "solutions.py",
+)  # fmt: skip
+PACKAGE_FOLDERS = (
+    "checkkit", "cli", "engine", "feedback", "gradebook", "intake", "platforms", "quiz",
+    "release", "report", "sandbox",
+)  # fmt: skip
+CHECKS_FILES = ("__init__.py", "pytest.ini", "AUTHORING.md")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+# Names that may never appear in a bundle, whatever the allowlists say.
+PRIVATE_NAMES = (paths.PRIVATE, "test_hidden*.py", "mistakes.py")
+
+
+def copy_package(out: Path, assignments: list[str]) -> None:
+    """The package's allowlisted files into `out/autograder`."""
+    target = out / "autograder"
+    target.mkdir(parents=True)
+    for name in PACKAGE_FILES:
+        shutil.copy2(paths.PACKAGE_DIR / name, target / name)
+    for name in PACKAGE_FOLDERS:
+        shutil.copytree(paths.PACKAGE_DIR / name, target / name, ignore=IGNORED)
+    checks = target / "checks"
+    checks.mkdir()
+    for name in CHECKS_FILES:
+        shutil.copy2(paths.CHECKS_DIR / name, checks / name)
+    public_only = shutil.ignore_patterns("__pycache__", "*.pyc", paths.PRIVATE)
+    for assignment in assignments:
+        if paths.checks_dir(assignment).is_dir():
+            shutil.copytree(paths.checks_dir(assignment), checks / assignment, ignore=public_only)
+
 
 STUDENT_README = """# {name}: student bundle
 
@@ -95,14 +126,13 @@ def build_bundle(course: Course, out: Path, assignments: list[str]) -> list[str]
         shutil.rmtree(out)
     out.mkdir(parents=True)
     report: list[str] = []
-    # the engine, minus private check files
-    shutil.copytree(paths.PACKAGE_DIR, out / "autograder", ignore=IGNORED)
-    for folder in (out / "autograder" / "checks").iterdir():
-        if folder.is_dir() and folder.name not in assignments:
-            shutil.rmtree(folder)
+    copy_package(out, assignments)
     for assignment in assignments:
         write_plan(
-            plan_assignment(course.root / "solutions", assignment), out / "assignments" / assignment
+            plan_assignment(
+                course.root / "solutions", assignment, course.assignment(assignment).hints
+            ),
+            out / "assignments" / assignment,
         )
         if (paths.checks_dir(assignment) / "test_public.py").is_file():
             checks, answers = record_public_answers(
@@ -150,6 +180,28 @@ def _all_solution_lines(course: Course) -> set[str]:
     return found
 
 
+def without_formula_hints(path: Path, text: str) -> str:
+    """`text` without what a hint's formula level says (the one place a formula may stand)."""
+    if path.name == HINTS_FILE:
+        ladders = parse_ladders(text, str(path))
+        return "\n".join(
+            level.text[lang]
+            for levels in ladders.values()
+            for level in levels
+            if not level.formula
+            for lang in sorted(level.text)
+        )
+    if path.suffix == ".ipynb":
+        notebook = json.loads(text)
+        notebook["cells"] = [
+            cell
+            for cell in notebook.get("cells", [])
+            if not cell.get("metadata", {}).get("dlcourse", {}).get("hint", {}).get("formula")
+        ]
+        return json.dumps(notebook, ensure_ascii=False)
+    return text
+
+
 def verify_bundle(course: Course, out: Path) -> list[str]:
     """Every way the bundle could leak: private files, or any solution line in any file."""
     problems: list[str] = []
@@ -167,6 +219,7 @@ def verify_bundle(course: Course, out: Path) -> list[str]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
+        text = without_formula_hints(path, text)
         for line in lines:
             if line in text:
                 problems.append(f"{rel}: contains the solution line {line!r}")

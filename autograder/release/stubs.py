@@ -12,9 +12,18 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.config import HintPolicy
+from autograder.release.hints import (
+    HINTS_FILE,
+    allowed,
+    parse_ladders,
+    released_file,
+    with_hint_cells,
+)
 from autograder.release.notebooks import language_versions
 from autograder.solutions import BEGIN, MarkerError, clear_solutions
 
+GIVE_ALL = HintPolicy()  # every level of every ladder
 # Files of solutions/ID that never reach students as they are.
 _SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints"}
 
@@ -48,12 +57,24 @@ class ReleasePlan:
     files: list[GeneratedFile] = field(default_factory=list)
 
 
-def plan_assignment(solutions_root: Path, assignment: str) -> ReleasePlan:
-    """What `assignments/<assignment>/` must hold, generated from `solutions/<assignment>/`."""
+def plan_assignment(
+    solutions_root: Path, assignment: str, hints: HintPolicy = GIVE_ALL
+) -> ReleasePlan:
+    """What `assignments/<assignment>/` must hold, generated from `solutions/<assignment>/`.
+
+    `hints` says which levels of the hint ladders the course gives: only those
+    reach hints.toml and the notebooks' hint cells.
+    """
     source = solutions_root / assignment
     if not source.is_dir():
         raise FileNotFoundError(f"no solutions/{assignment} folder")
     plan = ReleasePlan(assignment)
+    ladders_file = source / HINTS_FILE
+    ladders = (
+        allowed(parse_ladders(ladders_file.read_text(encoding="utf-8"), str(ladders_file)), hints)
+        if ladders_file.is_file()
+        else {}
+    )
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source)
         if path.is_dir() or any(part in _SKIP_NAMES for part in rel.parts):
@@ -65,11 +86,14 @@ def plan_assignment(solutions_root: Path, assignment: str) -> ReleasePlan:
             text = clear_solutions(path.read_text(encoding="utf-8"), name, assignment)
             data = text.encode("utf-8")
         elif path.suffix == ".ipynb":
-            # one source notebook, one released notebook per language (notebook_lang)
+            # one source notebook, one released notebook per language, hint cells at the end
             cleared = clear_notebook(path.read_text(encoding="utf-8"), name, assignment)
+            cleared = with_hint_cells(cleared, assignment, ladders)
             for relpath, text in language_versions(rel.as_posix(), cleared):
                 plan.files.append(GeneratedFile(relpath, text.encode("utf-8")))
             continue
+        elif rel.as_posix() == HINTS_FILE:
+            data = released_file(path, hints)
         else:
             data = path.read_bytes()
         plan.files.append(GeneratedFile(rel.as_posix(), data))
