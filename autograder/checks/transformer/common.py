@@ -15,13 +15,7 @@ The grader additionally reads the submitted source for these names.
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare, compare_all, scan_files
-
-REFUSAL = (
-    "this assignment asks you to write attention yourself: your module uses {what}, which is "
-    "not allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or "
-    "nn.Transformer*; use matrix products, masked_fill and softmax)"
-)
+from autograder.checkkit import CheckFailure, compare, compare_all, msg, scan_files
 
 
 # ---------------------------------------------------------------------------
@@ -80,6 +74,15 @@ def random_mask(rng, shape):
 
 def causal_mask(L):
     return np.tril(np.ones((L, L), dtype=bool))
+
+
+def make_mask(rng, kind, B, L):
+    """No mask (None), a causal one, or a random one of shape (L, L) or (B, L, L)."""
+    if kind is None:
+        return None
+    if kind == "causal":
+        return causal_mask(L)
+    return random_mask(rng, (L, L) if kind == "random2d" else (B, L, L))
 
 
 # ---------------------------------------------------------------------------
@@ -183,6 +186,17 @@ def run_layer(module, cls, init_args, state, x, mask, dout, eval_mode=True, repe
 # ---------------------------------------------------------------------------
 # The grader's side
 # ---------------------------------------------------------------------------
+def refusal(what):
+    """The message that refuses a forbidden attention API (`what` names what was found)."""
+    return msg(
+        "transformer.refusal",
+        "this assignment asks you to write attention yourself: your module uses {what}, which "
+        "is not allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or "
+        "nn.Transformer*; use matrix products, masked_fill and softmax)",
+        what=what,
+    )
+
+
 def refuse_forbidden_source(sub):
     """Fail the check when the submitted source could reach a forbidden API.
 
@@ -199,17 +213,44 @@ def refuse_forbidden_source(sub):
     found = scan_files(files, "transformer")
     if found:
         shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
-        raise CheckFailure(REFUSAL.format(what=shown), diagnosis="forbidden-api", kind="forbidden")
+        raise CheckFailure(refusal(shown), diagnosis="forbidden-api", kind="forbidden")
 
 
-def _describe(cls, init_args, x, mask, eval_mode):
-    args = ", ".join(repr(a) for a in init_args)
-    mask_text = "no mask" if mask is None else f"a bool mask of shape {tuple(np.shape(mask))}"
-    mode = "eval" if eval_mode else "train"
-    return (
-        f"{cls}({args}) in float64 ({mode} mode) with random weights loaded by parameter "
-        f"name, forward on x of shape {tuple(np.shape(x))} with {mask_text}, then backward"
+def refuse_findings(findings, call):
+    """Fail the check when the run saw a forbidden torch attention module or function."""
+    if findings:
+        raise CheckFailure(
+            [refusal(", ".join(map(str, findings)))],
+            diagnosis="forbidden-api",
+            kind="forbidden",
+            call=call,
+        )
+
+
+def _describe(cls, init_args, x, mask):
+    """What a check called: the layer in eval mode, forward on x (and a mask), then backward."""
+    model = f"{cls}({', '.join(repr(a) for a in init_args)})"
+    shape = str(tuple(np.shape(x)))
+    if mask is None:
+        return msg(
+            "transformer.call",
+            "{model} in float64 (eval mode) with random weights loaded by parameter name, "
+            "forward on x of shape {shape} with no mask, then backward",
+            model=model,
+            shape=shape,
+        )
+    return msg(
+        "transformer.call_masked",
+        "{model} in float64 (eval mode) with random weights loaded by parameter name, "
+        "forward on x of shape {shape} with a bool mask of shape {mask}, then backward",
+        model=model,
+        shape=shape,
+        mask=str(tuple(np.shape(mask))),
     )
+
+
+def _grad_of(name):
+    return msg("transformer.grad_of", "grad of {name}", name=name)
 
 
 def _values(result):
@@ -225,15 +266,10 @@ def check_layer(sub, oracle, task, cls, init_args, state, x, mask, dout):
     if cls != "FeedForward":  # the attention tasks: the scan costs them
         refuse_forbidden_source(sub)
     got = sub.run(run_layer, *args)
-    call = _describe(cls, init_args, x, mask, True)
+    call = _describe(cls, init_args, x, mask)
     findings = got[3] if isinstance(got, (tuple, list)) and len(got) == 4 else []
-    if findings:
-        raise CheckFailure(
-            f"{call}\n  " + REFUSAL.format(what=", ".join(map(str, findings))),
-            diagnosis="forbidden-api",
-            kind="forbidden",
-        )
-    names = ["out", "dx", *(f"grad of {name}" for name in sorted(state))]
+    refuse_findings(findings, call)
+    names = ["out", "dx", *(_grad_of(name) for name in sorted(state))]
     mistakes = candidates.map(_values)  # lazy: mutants run only when a comparison fails
     compare_all(_values(got), _values(want), names, call=call, mistakes=mistakes)
 
@@ -245,18 +281,70 @@ def check_eval_mode(sub, oracle, cls, init_args, state, x, mask, dout):
     if cls != "FeedForward":
         refuse_forbidden_source(sub)
     got = sub.run(run_layer, *args, repeats=2)
-    call = _describe(cls, init_args, x, mask, True) + " (twice)"
+    call = msg("transformer.twice", "{call} (twice)", call=_describe(cls, init_args, x, mask))
     outputs, _, _, findings = got
-    if findings:
-        raise CheckFailure(
-            f"{call}\n  " + REFUSAL.format(what=", ".join(map(str, findings))),
-            diagnosis="forbidden-api",
-            kind="forbidden",
-        )
+    refuse_findings(findings, call)
     first, second = (np.asarray(o, dtype=float) for o in outputs)
     if first.shape != second.shape or not np.array_equal(first, second):
-        raise CheckFailure(
-            f"{call}\n  two forward passes of the same input in eval mode differ: dropout must "
-            "be off in eval mode (use nn.Dropout modules, or pass training=self.training)"
+        problem = msg(
+            "transformer.eval_differs",
+            "two forward passes of the same input in eval mode differ: dropout must be off in "
+            "eval mode (use nn.Dropout modules, or pass training=self.training)",
         )
+        raise CheckFailure([problem], call=call)
     compare(first, want[0][0], what="out", call=call)
+
+
+# ---------------------------------------------------------------------------
+# Check bodies: the test modules choose the cases
+# ---------------------------------------------------------------------------
+def self_attention_case(sub, oracle, rng, case, scale=1.0):
+    """MultiHeadSelfAttention on case (B, L, d_model, num_heads, mask kind)."""
+    B, L, D, H, kind = case
+    state = random_state(rng, parameter_shapes("MultiHeadSelfAttention", D), scale=scale)
+    x = rng.standard_normal((B, L, D))
+    mask = make_mask(rng, kind, B, L)
+    dout = rng.standard_normal((B, L, D))
+    check_layer(
+        sub, oracle, "MultiHeadSelfAttention.forward", "MultiHeadSelfAttention", (D, H),
+        state, x, mask, dout,
+    )  # fmt: skip
+
+
+def feed_forward_case(sub, oracle, rng, case, weight_scale=1.0, input_scale=1.0):
+    """FeedForward on case (B, L, d_model, d_ff)."""
+    B, L, D, F = case
+    state = random_state(rng, parameter_shapes("FeedForward", D, d_ff=F), scale=weight_scale)
+    x = rng.standard_normal((B, L, D)) * input_scale
+    dout = rng.standard_normal((B, L, D))
+    check_layer(sub, oracle, "FeedForward.forward", "FeedForward", (D, F), state, x, None, dout)
+
+
+def block_case(sub, oracle, rng, case, random_scale=False):
+    """TransformerBlock on case (B, L, d_model, num_heads, d_ff, mask kind); x scaled by a
+    random factor in [0.5, 3) if asked."""
+    B, L, D, H, F, kind = case
+    state = random_state(rng, parameter_shapes("TransformerBlock", D, H, F))
+    x = rng.standard_normal((B, L, D))
+    if random_scale:
+        x = x * rng.uniform(0.5, 3.0)
+    mask = make_mask(rng, kind, B, L)
+    dout = rng.standard_normal((B, L, D))
+    check_layer(
+        sub, oracle, "TransformerBlock.forward", "TransformerBlock", (D, H, F),
+        state, x, mask, dout,
+    )  # fmt: skip
+
+
+def eval_mode_case(sub, oracle, rng, cls, case, dropout):
+    """`cls` built with dropout `dropout` on case (B, L, d_model, num_heads, d_ff), in eval
+    mode twice; the attention layers get a causal mask."""
+    B, L, D, H, F = case
+    init = {"MultiHeadSelfAttention": (D, H, dropout), "FeedForward": (D, F, dropout)}.get(
+        cls, (D, H, F, dropout)
+    )
+    state = random_state(rng, parameter_shapes(cls, D, H, F))
+    x = rng.standard_normal((B, L, D))
+    mask = None if cls == "FeedForward" else causal_mask(L)
+    dout = rng.standard_normal((B, L, D))
+    check_eval_mode(sub, oracle, cls, init, state, x, mask, dout)

@@ -10,12 +10,10 @@ masks and weights.
 import pytest
 
 from autograder.checks.transformer.common import (
-    causal_mask,
-    check_eval_mode,
-    check_layer,
-    parameter_shapes,
-    random_mask,
-    random_state,
+    block_case,
+    eval_mode_case,
+    feed_forward_case,
+    self_attention_case,
 )
 
 # (B, L, d_model, num_heads, mask kind)
@@ -34,28 +32,12 @@ BLOCK_CASES = {
 }
 
 
-def make_mask(rng, kind, B, L):
-    if kind is None:
-        return None
-    if kind == "causal":
-        return causal_mask(L)
-    return random_mask(rng, (L, L) if kind == "random2d" else (B, L, L))
-
-
 @pytest.mark.task("MultiHeadSelfAttention.forward")
 @pytest.mark.points(3.5)
 @pytest.mark.parametrize("case", sorted(MHSA_CASES))
 def test_self_attention(sub, oracle, rng, case):
     """MultiHeadSelfAttention: output and gradients match the reference"""
-    B, L, D, H, kind = MHSA_CASES[case]
-    state = random_state(rng, parameter_shapes("MultiHeadSelfAttention", D))
-    x = rng.standard_normal((B, L, D))
-    mask = make_mask(rng, kind, B, L)
-    dout = rng.standard_normal((B, L, D))
-    check_layer(
-        sub, oracle, "MultiHeadSelfAttention.forward", "MultiHeadSelfAttention", (D, H),
-        state, x, mask, dout,
-    )  # fmt: skip
+    self_attention_case(sub, oracle, rng, MHSA_CASES[case])
 
 
 @pytest.mark.task("FeedForward.forward")
@@ -63,11 +45,7 @@ def test_self_attention(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", sorted(FF_CASES))
 def test_feed_forward(sub, oracle, rng, case):
     """FeedForward: output and gradients match the reference (exact GELU)"""
-    B, L, D, F = FF_CASES[case]
-    state = random_state(rng, parameter_shapes("FeedForward", D, d_ff=F), scale=2.0)
-    x = rng.standard_normal((B, L, D)) * 2
-    dout = rng.standard_normal((B, L, D))
-    check_layer(sub, oracle, "FeedForward.forward", "FeedForward", (D, F), state, x, None, dout)
+    feed_forward_case(sub, oracle, rng, FF_CASES[case], weight_scale=2.0, input_scale=2.0)
 
 
 @pytest.mark.task("TransformerBlock.forward")
@@ -75,23 +53,11 @@ def test_feed_forward(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", sorted(BLOCK_CASES))
 def test_block(sub, oracle, rng, case):
     """TransformerBlock: output and gradients match the reference"""
-    B, L, D, H, F, kind = BLOCK_CASES[case]
-    state = random_state(rng, parameter_shapes("TransformerBlock", D, H, F))
-    x = rng.standard_normal((B, L, D))
-    mask = make_mask(rng, kind, B, L)
-    dout = rng.standard_normal((B, L, D))
-    check_layer(
-        sub, oracle, "TransformerBlock.forward", "TransformerBlock", (D, H, F),
-        state, x, mask, dout,
-    )  # fmt: skip
+    block_case(sub, oracle, rng, BLOCK_CASES[case])
 
 
 @pytest.mark.task("TransformerBlock.forward")
 @pytest.mark.points(3)
 def test_block_eval_mode(sub, oracle, rng):
     """TransformerBlock with dropout=0.3: eval mode is deterministic and matches the reference"""
-    B, L, D, H, F = 2, 5, 8, 2, 16
-    state = random_state(rng, parameter_shapes("TransformerBlock", D, H, F))
-    x = rng.standard_normal((B, L, D))
-    dout = rng.standard_normal((B, L, D))
-    check_eval_mode(sub, oracle, "TransformerBlock", (D, H, F, 0.3), state, x, causal_mask(L), dout)
+    eval_mode_case(sub, oracle, rng, "TransformerBlock", (2, 5, 8, 2, 16), dropout=0.3)

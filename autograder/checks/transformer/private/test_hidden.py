@@ -7,12 +7,10 @@ records, so a grade can be reproduced exactly.
 import pytest
 
 from autograder.checks.transformer.common import (
-    causal_mask,
-    check_eval_mode,
-    check_layer,
-    parameter_shapes,
-    random_mask,
-    random_state,
+    block_case,
+    eval_mode_case,
+    feed_forward_case,
+    self_attention_case,
 )
 
 # (B, L, d_model, num_heads, mask kind, weight scale): one head, a head per
@@ -43,28 +41,13 @@ BLOCK_CASES = {
 }
 
 
-def make_mask(rng, kind, B, L):
-    if kind is None:
-        return None
-    if kind == "causal":
-        return causal_mask(L)
-    return random_mask(rng, (L, L) if kind == "random2d" else (B, L, L))
-
-
 @pytest.mark.task("MultiHeadSelfAttention.forward")
 @pytest.mark.points(3.5)
 @pytest.mark.parametrize("case", sorted(MHSA_CASES))
 def test_self_attention(sub, oracle, rng, case):
     """MultiHeadSelfAttention: output and gradients match the reference"""
-    B, L, D, H, kind, scale = MHSA_CASES[case]
-    state = random_state(rng, parameter_shapes("MultiHeadSelfAttention", D), scale=scale)
-    x = rng.standard_normal((B, L, D))
-    mask = make_mask(rng, kind, B, L)
-    dout = rng.standard_normal((B, L, D))
-    check_layer(
-        sub, oracle, "MultiHeadSelfAttention.forward", "MultiHeadSelfAttention", (D, H),
-        state, x, mask, dout,
-    )  # fmt: skip
+    *shape, scale = MHSA_CASES[case]
+    self_attention_case(sub, oracle, rng, tuple(shape), scale=scale)
 
 
 @pytest.mark.task("FeedForward.forward")
@@ -72,11 +55,8 @@ def test_self_attention(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", sorted(FF_CASES))
 def test_feed_forward(sub, oracle, rng, case):
     """FeedForward: output and gradients match the reference (exact GELU)"""
-    B, L, D, F, scale = FF_CASES[case]
-    state = random_state(rng, parameter_shapes("FeedForward", D, d_ff=F))
-    x = rng.standard_normal((B, L, D)) * scale
-    dout = rng.standard_normal((B, L, D))
-    check_layer(sub, oracle, "FeedForward.forward", "FeedForward", (D, F), state, x, None, dout)
+    *shape, scale = FF_CASES[case]
+    feed_forward_case(sub, oracle, rng, tuple(shape), input_scale=scale)
 
 
 @pytest.mark.task("TransformerBlock.forward")
@@ -84,15 +64,7 @@ def test_feed_forward(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", sorted(BLOCK_CASES))
 def test_block(sub, oracle, rng, case):
     """TransformerBlock: output and gradients match the reference"""
-    B, L, D, H, F, kind = BLOCK_CASES[case]
-    state = random_state(rng, parameter_shapes("TransformerBlock", D, H, F))
-    x = rng.standard_normal((B, L, D)) * rng.uniform(0.5, 3.0)
-    mask = make_mask(rng, kind, B, L)
-    dout = rng.standard_normal((B, L, D))
-    check_layer(
-        sub, oracle, "TransformerBlock.forward", "TransformerBlock", (D, H, F),
-        state, x, mask, dout,
-    )  # fmt: skip
+    block_case(sub, oracle, rng, BLOCK_CASES[case], random_scale=True)
 
 
 EVAL_CASES = [
@@ -112,12 +84,4 @@ EVAL_CASES = [
 @pytest.mark.parametrize("cls", EVAL_CASES)
 def test_eval_mode(sub, oracle, rng, cls):
     """with dropout=0.5, eval mode is deterministic and matches the reference"""
-    B, L, D, H, F = 2, 6, 8, 2, 16
-    init = {"MultiHeadSelfAttention": (D, H, 0.5), "FeedForward": (D, F, 0.5)}.get(
-        cls, (D, H, F, 0.5)
-    )
-    state = random_state(rng, parameter_shapes(cls, D, H, F))
-    x = rng.standard_normal((B, L, D))
-    mask = None if cls == "FeedForward" else causal_mask(L)
-    dout = rng.standard_normal((B, L, D))
-    check_eval_mode(sub, oracle, cls, init, state, x, mask, dout)
+    eval_mode_case(sub, oracle, rng, cls, (2, 6, 8, 2, 16), dropout=0.5)
