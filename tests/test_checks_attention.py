@@ -9,10 +9,13 @@ masked weights must not.
 
 from __future__ import annotations
 
+import copy
 import time
 from pathlib import Path
 
 from graderkit import failures, grade_folder, reference_result
+
+from autograder.feedback import render_result
 
 ALTERNATIVE = """
 import numpy as np
@@ -117,11 +120,17 @@ def test_another_correct_solution_scores_full_marks(tmp_path):
 
 
 def test_weights_that_are_almost_zero_lose_points(tmp_path):
-    """Does masking with -30 (blocked weights tiny but not 0) lose the exact-zero check?"""
+    """Does masking with -30 (blocked weights tiny, not 0) lose the exact-zero check, in en and ko?"""
     source = ALTERNATIVE.replace("-1e300", "-30.0")
     result = grade_folder("attention", write(tmp_path, source))
-    lost = [t for t in result.tests if t.status != "passed"]
-    assert any("exactly 0" in t.output for t in lost), failures(result)
+    lost = [t.nodeid for t in result.tests if t.status != "passed"]
+    zero = [t for t in result.tests if t.nodeid.endswith("test_sdpa_masked_weights_exactly_zero")]
+    assert zero and zero[0].status == "failed", failures(result)
+    assert "weights of blocked keys must be exactly 0; the largest is" in zero[0].output, lost
+    korean = render_result(copy.deepcopy(result), "ko")
+    text = next(t.output for t in korean.tests if t.nodeid == zero[0].nodeid)
+    assert "막힌 키의 가중치는 정확히 0이어야 하는데 가장 큰 값이" in text, text
+    assert "blocked keys" not in text
 
 
 def test_grading_is_fast():

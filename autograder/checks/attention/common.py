@@ -1,9 +1,10 @@
-"""Shared pieces of the attention checks (ships with the public checks; no solution code).
+"""Check bodies and inputs shared by the attention checks (ships to students; no solution code).
 
-Input generators and `check_*` helpers run in the grader. The harness functions
-(first argument `module`) run inside the sandboxed worker next to the student's
-code, or in the grader on the reference: they only call the student's
-functions and hand back what came out.
+Each `*_case` function checks one case; `test_public.py` and the hidden checks
+choose the cases, tasks and points. Input generators and `check_*` helpers run
+in the grader. The harness functions (first argument `module`) run inside the
+sandboxed worker next to the student's code, or in the grader on the
+reference: they only call the student's functions and hand back what came out.
 """
 
 from functools import partial
@@ -12,14 +13,21 @@ import numpy as np
 
 from autograder.checkkit import (
     CheckFailure,
+    call_after,
+    check_backward,
+    check_backward_numeric,
+    check_forward,
     compare,
     compare_all,
     describe_call,
     eval_many,
+    msg,
 )
 
 PARAM_KEYS = ("Wq", "Wk", "Wv", "Wo", "bq", "bk", "bv", "bo")
 MHA_GRADS = ("dx_q", "dx_kv", *(f"dparams['{key}']" for key in PARAM_KEYS))
+SDPA = ("scaled_dot_product_attention", "scaled_dot_product_attention_backward")
+MHA = ("multi_head_attention_forward", "multi_head_attention_backward")
 
 
 # ---------------------------------------------------------------------------
@@ -56,6 +64,63 @@ def mha_params(rng, D, scale=1.0):
     return params
 
 
+def sdpa_inputs(rng, case, scale=1.0):
+    """(q, k, v, mask) for a case (leading axes, Lq, Lk, d, dv, mask kind); q and k scaled."""
+    lead, Lq, Lk, d, dv, kind = case
+    q = rng.standard_normal((*lead, Lq, d)) * scale
+    k = rng.standard_normal((*lead, Lk, d)) * scale
+    v = rng.standard_normal((*lead, Lk, dv))
+    return q, k, v, make_mask(rng, kind, lead, Lq, Lk)
+
+
+def mha_inputs(rng, case, *, self_attention=False, weight_scale=None):
+    """((x_q, x_kv, params, H, mask), output shape) for a case (N, Lq, Lk, D, H, mask kind).
+
+    With `self_attention`, a causal case with Lq == Lk attends to itself (x_kv
+    is x_q); `weight_scale(rng)`, when given, draws the weights' scale after x_q
+    and x_kv.
+    """
+    N, Lq, Lk, D, H, kind = case
+    x_q = rng.standard_normal((N, Lq, D))
+    shared = self_attention and Lq == Lk and kind == "causal"
+    x_kv = x_q if shared else rng.standard_normal((N, Lk, D))
+    params = mha_params(rng, D, scale=1.0 if weight_scale is None else weight_scale(rng))
+    mask = make_mask(rng, kind, (N,), Lq, Lk)
+    return (x_q, x_kv, params, H, mask), (N, Lq, D)
+
+
+# ---------------------------------------------------------------------------
+# Check bodies
+# ---------------------------------------------------------------------------
+def sdpa_forward_case(sub, oracle, rng, case, scale=1.0):
+    check_forward(sub, oracle, SDPA[0], *sdpa_inputs(rng, case, scale), outputs=("out", "weights"))
+
+
+def sdpa_backward_case(sub, oracle, rng, case, scale=1.0):
+    q, k, v, mask = sdpa_inputs(rng, case, scale)
+    dout = rng.standard_normal((*q.shape[:-1], v.shape[-1]))
+    check_backward(sub, oracle, *SDPA, (q, k, v, mask), dout, grads=("dq", "dk", "dv"))
+
+
+def sdpa_backward_numeric_case(sub, oracle, rng, case, scale=1.0):
+    q, k, v, mask = sdpa_inputs(rng, case, scale)
+    dout = rng.standard_normal((*q.shape[:-1], v.shape[-1]))
+    check_backward_numeric(
+        sub, *SDPA, (q, k, v, mask), dout,
+        wrt={0: 0, 1: 1, 2: 2}, grads=("dq", "dk", "dv"), oracle=oracle,
+    )  # fmt: skip
+
+
+def mha_forward_case(sub, oracle, rng, case, **inputs):
+    args, _ = mha_inputs(rng, case, **inputs)
+    check_forward(sub, oracle, MHA[0], *args)
+
+
+def mha_backward_case(sub, oracle, rng, case, **inputs):
+    args, out_shape = mha_inputs(rng, case, **inputs)
+    check_mha_backward(sub, oracle, args, rng.standard_normal(out_shape))
+
+
 # ---------------------------------------------------------------------------
 # Comparisons that know about non-finite answers
 # ---------------------------------------------------------------------------
@@ -88,11 +153,7 @@ def compare_naming_nan(got, want, *, what, call, mistakes):
             except (TypeError, ValueError):
                 hit = False
             if hit:
-                raise CheckFailure(
-                    f"{failure.message}\n  Likely mistake ({name}): {message}",
-                    diagnosis=name,
-                    kind=failure.kind,
-                ) from None
+                raise failure.naming(name, message) from None
         raise
 
 
@@ -110,31 +171,56 @@ def check_function(sub, oracle, name, *args, **kwargs):
 # ---------------------------------------------------------------------------
 def flatten_mha_grads(value, call=""):
     """(dx_q, dx_kv, dparams) -> [dx_q, dx_kv, dWq, ..., dbo], refusing other layouts."""
-    if not isinstance(value, (tuple, list)) or len(value) != 3:
+    if not isinstance(value, (tuple, list)):
         raise CheckFailure(
-            f"{call}\n  expected a tuple (dx_q, dx_kv, dparams), got "
-            f"{type(value).__name__}{'' if not isinstance(value, (tuple, list)) else f' of {len(value)}'}"
+            msg(
+                "attention.grads_not_tuple",
+                "expected a tuple (dx_q, dx_kv, dparams), got {type}",
+                type=type(value).__name__,
+            ),
+            call=call or None,
+        )
+    if len(value) != 3:
+        raise CheckFailure(
+            msg(
+                "attention.grads_count",
+                "expected a tuple (dx_q, dx_kv, dparams), got {type} of {count}",
+                type=type(value).__name__,
+                count=len(value),
+            ),
+            call=call or None,
         )
     dx_q, dx_kv, dparams = value
     if not isinstance(dparams, dict):
-        raise CheckFailure(f"{call}\n  dparams: expected a dict, got {type(dparams).__name__}")
+        raise CheckFailure(
+            msg(
+                "attention.dparams_not_dict",
+                "dparams: expected a dict, got {type}",
+                type=type(dparams).__name__,
+            ),
+            call=call or None,
+        )
     missing = [key for key in PARAM_KEYS if key not in dparams]
     if missing:
         raise CheckFailure(
-            f"{call}\n  dparams has no gradient for {', '.join(missing)} "
-            f"(it needs the keys {', '.join(PARAM_KEYS)})"
+            msg(
+                "attention.dparams_missing",
+                "dparams has no gradient for {missing} (it needs the keys {keys})",
+                missing=", ".join(missing),
+                keys=", ".join(PARAM_KEYS),
+            ),
+            call=call or None,
         )
     return [dx_q, dx_kv, *(dparams[key] for key in PARAM_KEYS)]
 
 
 def _mha_mutant_grads(oracle, args, dout, mistake):
-    fwd, bwd = "multi_head_attention_forward", "multi_head_attention_backward"
-    return flatten_mha_grads(oracle.backward(fwd, bwd, args, dout, mistake=mistake))
+    return flatten_mha_grads(oracle.backward(*MHA, args, dout, mistake=mistake))
 
 
 def check_mha_backward(sub, oracle, args, dout):
     """multi_head_attention_backward on the student's own cache, against the reference."""
-    fwd, bwd = "multi_head_attention_forward", "multi_head_attention_backward"
+    fwd, bwd = MHA
     want = flatten_mha_grads(oracle.backward(fwd, bwd, args, dout))
     # evaluated only if the comparison fails; a mutant that fails is left out
     mistakes = oracle.lazy(
@@ -145,17 +231,17 @@ def check_mha_backward(sub, oracle, args, dout):
     )
     cache = sub.forward(fwd, *args)[-1]
     got = sub.call(bwd, dout, cache)
-    call = f"{sub.last_call} after {describe_call(fwd, args, {})}"
+    call = call_after(sub.last_call, describe_call(fwd, args, {}))
     compare_all(flatten_mha_grads(got, call), want, MHA_GRADS, call=call, mistakes=mistakes)
 
 
 def check_mha_param_grads_numeric(sub, args, dout, *, directions=3, seed=0, h=1e-6):
     """dparams against central differences of the student's own forward along random directions."""
-    fwd, bwd = "multi_head_attention_forward", "multi_head_attention_backward"
+    fwd, bwd = MHA
     x_q, x_kv, params, heads, mask = args
     cache = sub.forward(fwd, *args)[-1]
     got = sub.call(bwd, dout, cache)
-    call = f"{sub.last_call} after {describe_call(fwd, args, {})}"
+    call = call_after(sub.last_call, describe_call(fwd, args, {}))
     grads = dict(zip(PARAM_KEYS, flatten_mha_grads(got, call)[2:]))
     rng = np.random.default_rng(seed)
     calls, probes = [], []
@@ -163,8 +249,14 @@ def check_mha_param_grads_numeric(sub, args, dout, *, directions=3, seed=0, h=1e
         base = np.asarray(params[key], dtype=float)
         if np.shape(grads[key]) != base.shape:
             raise CheckFailure(
-                f"{call}\n  dparams['{key}']: wrong shape: expected {base.shape}, "
-                f"got {np.shape(grads[key])}"
+                msg(
+                    "attention.param_grad_shape",
+                    "{what}: wrong shape: expected {want}, got {got}",
+                    what=f"dparams['{key}']",
+                    want=str(base.shape),
+                    got=str(np.shape(grads[key])),
+                ),
+                call=call,
             )
         for _ in range(directions):
             v = rng.standard_normal(base.shape)
@@ -175,22 +267,38 @@ def check_mha_param_grads_numeric(sub, args, dout, *, directions=3, seed=0, h=1e
                 calls.append([[x_q, x_kv, moved, heads, mask], {}])
     outputs = sub.run(eval_many, fwd, calls, 0)
     if not isinstance(outputs, list) or len(outputs) != len(calls):
-        raise CheckFailure(f"{call}\n  the forward did not return one output per call")
+        raise CheckFailure(
+            msg("attention.outputs_per_call", "the forward did not return one output per call"),
+            call=call,
+        )
     for index, (key, v) in enumerate(probes):
         plus = np.asarray(outputs[2 * index], dtype=float)
         minus = np.asarray(outputs[2 * index + 1], dtype=float)
         if plus.shape != np.shape(dout):
             raise CheckFailure(
-                f"{call}\n  the forward's output has shape {plus.shape}, expected {np.shape(dout)}"
+                msg(
+                    "attention.output_shape",
+                    "the forward's output has shape {got}, expected {want}",
+                    got=str(plus.shape),
+                    want=str(np.shape(dout)),
+                ),
+                call=call,
             )
         numeric = float(np.sum((plus - minus) * dout)) / (2 * h)
         analytic = float(np.sum(np.asarray(grads[key], dtype=float) * v))
         if not abs(analytic - numeric) <= 1e-6 * max(1.0, abs(numeric)) + 1e-5 * abs(numeric):
             raise CheckFailure(
-                f"{call}\n  dparams['{key}'] does not match numerical derivatives of your own "
-                f"{fwd}: along a random direction v, sum(dparams['{key}'] * v) = {analytic:.6g} "
-                f"but the central difference gives {numeric:.6g} "
-                "(your backward does not match your forward)"
+                msg(
+                    "attention.param_grad_numeric",
+                    "{grad} does not match numerical derivatives of your own {forward}: along a "
+                    "random direction v, sum({grad} * v) = {analytic} but the central difference "
+                    "gives {numeric} (your backward does not match your forward)",
+                    grad=f"dparams['{key}']",
+                    forward=fwd,
+                    analytic=f"{analytic:.6g}",
+                    numeric=f"{numeric:.6g}",
+                ),
+                call=call,
             )
 
 
@@ -214,9 +322,17 @@ def mha_and_inputs(module, x_q, x_kv, params, heads, mask, dout):
 def check_inputs_kept(before, after, call, names):
     for name, old, new in zip(names, before, after):
         if isinstance(old, dict):
-            if not isinstance(new, dict) or any(
-                not np.array_equal(old[key], new.get(key)) for key in old
-            ):
-                raise CheckFailure(f"{call}\n  {name} was modified in place; work on copies")
-        elif old is not None and not np.array_equal(np.asarray(old), np.asarray(new)):
-            raise CheckFailure(f"{call}\n  {name} was modified in place; work on copies")
+            kept = isinstance(new, dict) and all(
+                np.array_equal(old[key], new.get(key)) for key in old
+            )
+        else:
+            kept = old is None or np.array_equal(np.asarray(old), np.asarray(new))
+        if not kept:
+            raise CheckFailure(
+                msg(
+                    "attention.modified_in_place",
+                    "{name} was modified in place; work on copies",
+                    name=name,
+                ),
+                call=call,
+            )

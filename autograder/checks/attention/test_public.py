@@ -7,12 +7,13 @@ on other shapes, masks and random inputs.
 import numpy as np
 import pytest
 
-from autograder.checkkit import check_backward, check_backward_numeric, check_forward
 from autograder.checks.attention.common import (
     check_function,
-    check_mha_backward,
-    make_mask,
-    mha_params,
+    mha_backward_case,
+    mha_forward_case,
+    sdpa_backward_case,
+    sdpa_backward_numeric_case,
+    sdpa_forward_case,
 )
 
 # (leading axes, Lq, Lk, d, dv, mask kind)
@@ -21,28 +22,11 @@ SDPA_CASES = {
     "causal": ((2, 2), 5, 5, 4, 3, "causal"),
     "random-mask": ((3,), 4, 6, 4, 4, "random"),
 }
-# (N, Lq, Lk, D, H, mask kind)
+# (N, Lq, Lk, D, H, mask kind); a causal case with Lq == Lk attends to itself
 MHA_CASES = {
     "self-causal": (2, 5, 5, 8, 2, "causal"),
     "cross-random": (2, 3, 4, 6, 3, "random"),
 }
-
-
-def sdpa_inputs(rng, case):
-    lead, Lq, Lk, d, dv, kind = SDPA_CASES[case]
-    q = rng.standard_normal((*lead, Lq, d))
-    k = rng.standard_normal((*lead, Lk, d))
-    v = rng.standard_normal((*lead, Lk, dv))
-    return q, k, v, make_mask(rng, kind, lead, Lq, Lk)
-
-
-def mha_inputs(rng, case):
-    N, Lq, Lk, D, H, kind = MHA_CASES[case]
-    x_q = rng.standard_normal((N, Lq, D))
-    x_kv = x_q if Lq == Lk and kind == "causal" else rng.standard_normal((N, Lk, D))
-    params = mha_params(rng, D)
-    mask = make_mask(rng, kind, (N,), Lq, Lk)
-    return (x_q, x_kv, params, H, mask), (N, Lq, D)
 
 
 @pytest.mark.task("softmax")
@@ -74,10 +58,7 @@ def test_causal_mask(sub, oracle, rng, grading):
 @pytest.mark.parametrize("case", sorted(SDPA_CASES))
 def test_sdpa_forward(sub, oracle, rng, case):
     """scaled_dot_product_attention matches the reference (out and weights)"""
-    check_forward(
-        sub, oracle, "scaled_dot_product_attention", *sdpa_inputs(rng, case),
-        outputs=("out", "weights"),
-    )  # fmt: skip
+    sdpa_forward_case(sub, oracle, rng, SDPA_CASES[case])
 
 
 @pytest.mark.task("scaled_dot_product_attention_backward")
@@ -85,24 +66,14 @@ def test_sdpa_forward(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", ["causal", "random-mask"])
 def test_sdpa_backward(sub, oracle, rng, case):
     """scaled_dot_product_attention_backward matches the reference"""
-    q, k, v, mask = sdpa_inputs(rng, case)
-    dout = rng.standard_normal((*q.shape[:-1], v.shape[-1]))
-    check_backward(
-        sub, oracle, "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-        (q, k, v, mask), dout, grads=("dq", "dk", "dv"),
-    )  # fmt: skip
+    sdpa_backward_case(sub, oracle, rng, SDPA_CASES[case])
 
 
 @pytest.mark.task("scaled_dot_product_attention_backward")
 @pytest.mark.points(2)
 def test_sdpa_backward_numeric(sub, oracle, rng):
     """scaled_dot_product_attention_backward agrees with numerical gradients of your forward"""
-    q, k, v, mask = sdpa_inputs(rng, "random-mask")
-    dout = rng.standard_normal((*q.shape[:-1], v.shape[-1]))
-    check_backward_numeric(
-        sub, "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-        (q, k, v, mask), dout, wrt={0: 0, 1: 1, 2: 2}, grads=("dq", "dk", "dv"), oracle=oracle,
-    )  # fmt: skip
+    sdpa_backward_numeric_case(sub, oracle, rng, SDPA_CASES["random-mask"])
 
 
 @pytest.mark.task("multi_head_attention_forward")
@@ -110,8 +81,7 @@ def test_sdpa_backward_numeric(sub, oracle, rng):
 @pytest.mark.parametrize("case", sorted(MHA_CASES))
 def test_mha_forward(sub, oracle, rng, case):
     """multi_head_attention_forward matches the reference"""
-    args, _ = mha_inputs(rng, case)
-    check_forward(sub, oracle, "multi_head_attention_forward", *args)
+    mha_forward_case(sub, oracle, rng, MHA_CASES[case], self_attention=True)
 
 
 @pytest.mark.task("multi_head_attention_backward")
@@ -119,8 +89,7 @@ def test_mha_forward(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", sorted(MHA_CASES))
 def test_mha_backward(sub, oracle, rng, case):
     """multi_head_attention_backward matches the reference (dx_q, dx_kv and every dparams entry)"""
-    args, out_shape = mha_inputs(rng, case)
-    check_mha_backward(sub, oracle, args, rng.standard_normal(out_shape))
+    mha_backward_case(sub, oracle, rng, MHA_CASES[case], self_attention=True)
 
 
 @pytest.mark.task("sinusoidal_positional_encoding")

@@ -7,22 +7,21 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
-from autograder.checkkit import (
-    CheckFailure,
-    check_backward,
-    check_backward_numeric,
-    check_forward,
-    compare_all,
-)
+from autograder.checkkit import CheckFailure, check_backward_numeric, compare_all, msg
 from autograder.checks.attention.common import (
+    MHA,
     check_function,
     check_inputs_kept,
-    check_mha_backward,
     check_mha_param_grads_numeric,
-    make_mask,
     mha_and_inputs,
-    mha_params,
+    mha_backward_case,
+    mha_forward_case,
+    mha_inputs,
     sdpa_and_inputs,
+    sdpa_backward_case,
+    sdpa_backward_numeric_case,
+    sdpa_forward_case,
+    sdpa_inputs,
 )
 
 # (leading axes, Lq, Lk, d, dv, mask kind): no batch axes, one query, wide heads,
@@ -43,22 +42,14 @@ MHA_CASES = {
 }
 
 
-def sdpa_inputs(rng, case):
-    lead, Lq, Lk, d, dv, kind = SDPA_CASES[case]
-    scale = rng.uniform(0.5, 2.5)
-    q = rng.standard_normal((*lead, Lq, d)) * scale
-    k = rng.standard_normal((*lead, Lk, d)) * scale
-    v = rng.standard_normal((*lead, Lk, dv))
-    return q, k, v, make_mask(rng, kind, lead, Lq, Lk)
+def query_scale(rng):
+    """The scale of q and k (drawn before them)."""
+    return rng.uniform(0.5, 2.5)
 
 
-def mha_inputs(rng, case):
-    N, Lq, Lk, D, H, kind = MHA_CASES[case]
-    x_q = rng.standard_normal((N, Lq, D))
-    x_kv = rng.standard_normal((N, Lk, D))
-    params = mha_params(rng, D, scale=rng.uniform(0.7, 1.5))
-    mask = make_mask(rng, kind, (N,), Lq, Lk)
-    return (x_q, x_kv, params, H, mask), (N, Lq, D)
+def weight_scale(rng):
+    """The scale of the projection weights (drawn after x_q and x_kv)."""
+    return rng.uniform(0.7, 1.5)
 
 
 @pytest.mark.task("softmax")
@@ -77,7 +68,10 @@ def test_softmax(sub, oracle, rng, case):
         x[0, 2] = x[1, 0] = x[1, 5] = -np.inf
         got = check_function(sub, oracle, "softmax", x)
         if not (got[0, 2] == 0.0 and got[1, 0] == 0.0 and got[1, 5] == 0.0):
-            raise CheckFailure(f"{sub.last_call}\n  entries equal to -inf must get exactly 0")
+            raise CheckFailure(
+                msg("attention.minus_inf_zero", "entries equal to -inf must get exactly 0"),
+                call=sub.last_call,
+            )
 
 
 @pytest.mark.task("causal_mask")
@@ -97,8 +91,12 @@ def test_causal_mask_is_boolean(sub, oracle, rng):
     got = sub.call("causal_mask", length)
     if np.asarray(got).dtype != np.bool_:
         raise CheckFailure(
-            f"{sub.last_call}\n  expected dtype bool, got {np.asarray(got).dtype} "
-            "(a mask is True/False, not 1/0)"
+            msg(
+                "attention.mask_dtype",
+                "expected dtype bool, got {dtype} (a mask is True/False, not 1/0)",
+                dtype=str(np.asarray(got).dtype),
+            ),
+            call=sub.last_call,
         )
 
 
@@ -107,31 +105,41 @@ def test_causal_mask_is_boolean(sub, oracle, rng):
 @pytest.mark.parametrize("case", sorted(SDPA_CASES))
 def test_sdpa_forward(sub, oracle, rng, case):
     """scaled_dot_product_attention matches the reference (out and weights)"""
-    check_forward(
-        sub, oracle, "scaled_dot_product_attention", *sdpa_inputs(rng, case),
-        outputs=("out", "weights"),
-    )  # fmt: skip
+    sdpa_forward_case(sub, oracle, rng, SDPA_CASES[case], scale=query_scale(rng))
 
 
 @pytest.mark.task("scaled_dot_product_attention")
 @pytest.mark.points(2)
 def test_sdpa_masked_weights_exactly_zero(sub, rng):
     """blocked keys get a weight of exactly 0 and every row of weights sums to 1"""
-    q, k, v, mask = sdpa_inputs(rng, "random-wide")
+    q, k, v, mask = sdpa_inputs(rng, SDPA_CASES["random-wide"], scale=query_scale(rng))
     _, weights, _ = sub.forward("scaled_dot_product_attention", q, k, v, mask)
     weights = np.asarray(weights, dtype=float)
     blocked = ~np.broadcast_to(mask, weights.shape) if weights.ndim == 3 else None
     if blocked is None:
         raise CheckFailure(
-            f"{sub.last_call}\n  weights: expected 3 axes, got shape {weights.shape}"
+            msg(
+                "attention.weights_axes",
+                "weights: expected 3 axes, got shape {shape}",
+                shape=str(weights.shape),
+            ),
+            call=sub.last_call,
         )
     if np.any(weights[blocked] != 0.0):
         raise CheckFailure(
-            f"{sub.last_call}\n  weights of blocked keys must be exactly 0; the largest is "
-            f"{np.max(np.abs(weights[blocked])):.3g} (give blocked scores -inf before the softmax)"
+            msg(
+                "attention.blocked_weights",
+                "weights of blocked keys must be exactly 0; the largest is {top} "
+                "(give blocked scores -inf before the softmax)",
+                top=f"{np.max(np.abs(weights[blocked])):.3g}",
+            ),
+            call=sub.last_call,
         )
     if not np.allclose(weights.sum(axis=-1), 1.0, rtol=0, atol=1e-9):
-        raise CheckFailure(f"{sub.last_call}\n  each row of weights must sum to 1")
+        raise CheckFailure(
+            msg("attention.rows_sum_to_one", "each row of weights must sum to 1"),
+            call=sub.last_call,
+        )
 
 
 @pytest.mark.task("scaled_dot_product_attention_backward")
@@ -139,12 +147,7 @@ def test_sdpa_masked_weights_exactly_zero(sub, rng):
 @pytest.mark.parametrize("case", ["unbatched", "causal-4d", "key-padding", "random-wide"])
 def test_sdpa_backward(sub, oracle, rng, case):
     """scaled_dot_product_attention_backward matches the reference"""
-    q, k, v, mask = sdpa_inputs(rng, case)
-    dout = rng.standard_normal((*q.shape[:-1], v.shape[-1]))
-    check_backward(
-        sub, oracle, "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-        (q, k, v, mask), dout, grads=("dq", "dk", "dv"),
-    )  # fmt: skip
+    sdpa_backward_case(sub, oracle, rng, SDPA_CASES[case], scale=query_scale(rng))
 
 
 @pytest.mark.task("scaled_dot_product_attention_backward")
@@ -152,19 +155,14 @@ def test_sdpa_backward(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", ["one-query", "key-padding"])
 def test_sdpa_backward_numeric(sub, oracle, rng, case):
     """scaled_dot_product_attention_backward agrees with numerical gradients of your forward"""
-    q, k, v, mask = sdpa_inputs(rng, case)
-    dout = rng.standard_normal((*q.shape[:-1], v.shape[-1]))
-    check_backward_numeric(
-        sub, "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-        (q, k, v, mask), dout, wrt={0: 0, 1: 1, 2: 2}, grads=("dq", "dk", "dv"), oracle=oracle,
-    )  # fmt: skip
+    sdpa_backward_numeric_case(sub, oracle, rng, SDPA_CASES[case], scale=query_scale(rng))
 
 
 @pytest.mark.task("scaled_dot_product_attention_backward")
 @pytest.mark.points(1)
 def test_sdpa_keeps_inputs(sub, oracle, rng):
     """scaled_dot_product_attention and its backward are right and leave their inputs unchanged"""
-    q, k, v, mask = sdpa_inputs(rng, "random-wide")
+    q, k, v, mask = sdpa_inputs(rng, SDPA_CASES["random-wide"], scale=query_scale(rng))
     dout = rng.standard_normal((*q.shape[:-1], v.shape[-1]))
     want, _ = oracle.run(sdpa_and_inputs, q, k, v, mask, dout)
     got, after = sub.run(sdpa_and_inputs, q, k, v, mask, dout)
@@ -177,8 +175,7 @@ def test_sdpa_keeps_inputs(sub, oracle, rng):
 @pytest.mark.parametrize("case", sorted(MHA_CASES))
 def test_mha_forward(sub, oracle, rng, case):
     """multi_head_attention_forward matches the reference"""
-    args, _ = mha_inputs(rng, case)
-    check_forward(sub, oracle, "multi_head_attention_forward", *args)
+    mha_forward_case(sub, oracle, rng, MHA_CASES[case], weight_scale=weight_scale)
 
 
 @pytest.mark.task("multi_head_attention_backward")
@@ -186,8 +183,7 @@ def test_mha_forward(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", ["one-head", "cross", "mask-per-batch"])
 def test_mha_backward(sub, oracle, rng, case):
     """multi_head_attention_backward matches the reference (dx_q, dx_kv and every dparams entry)"""
-    args, out_shape = mha_inputs(rng, case)
-    check_mha_backward(sub, oracle, args, rng.standard_normal(out_shape))
+    mha_backward_case(sub, oracle, rng, MHA_CASES[case], weight_scale=weight_scale)
 
 
 @pytest.mark.task("multi_head_attention_backward")
@@ -195,10 +191,10 @@ def test_mha_backward(sub, oracle, rng, case):
 @pytest.mark.parametrize("case", ["cross", "mask-per-batch"])
 def test_mha_backward_numeric(sub, oracle, rng, case):
     """multi_head_attention_backward agrees with numerical gradients of your forward"""
-    args, out_shape = mha_inputs(rng, case)
+    args, out_shape = mha_inputs(rng, MHA_CASES[case], weight_scale=weight_scale)
     dout = rng.standard_normal(out_shape)
     check_backward_numeric(
-        sub, "multi_head_attention_forward", "multi_head_attention_backward", args, dout,
+        sub, *MHA, args, dout,
         wrt={0: 0, 1: 1}, grads=("dx_q", "dx_kv", "dparams"), directions=4, oracle=oracle,
     )  # fmt: skip
     check_mha_param_grads_numeric(sub, args, dout)
@@ -208,7 +204,8 @@ def test_mha_backward_numeric(sub, oracle, rng, case):
 @pytest.mark.points(1)
 def test_mha_keeps_inputs(sub, oracle, rng):
     """multi_head_attention_forward and its backward are right and leave their inputs unchanged"""
-    (x_q, x_kv, params, heads, mask), out_shape = mha_inputs(rng, "mask-per-batch")
+    args, out_shape = mha_inputs(rng, MHA_CASES["mask-per-batch"], weight_scale=weight_scale)
+    x_q, x_kv, params, heads, mask = args
     dout = rng.standard_normal(out_shape)
     want, _ = oracle.run(mha_and_inputs, x_q, x_kv, params, heads, mask, dout)
     got, after = sub.run(mha_and_inputs, x_q, x_kv, params, heads, mask, dout)
