@@ -10,6 +10,7 @@ Both must score full marks.
 
 from __future__ import annotations
 
+import copy
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from graderkit import ROOT, failures, grade_folder
 
 from autograder.checkkit.mutants import Mistake, mutant_source
+from autograder.feedback import render_result
 
 VARIANT = Mistake(
     name="correct_variant",
@@ -77,3 +79,66 @@ def test_a_different_correct_implementation_scores_full_marks(variant_folder, se
     """Does a correct implementation with another random stream and mask format pass?"""
     result = grade_folder("regularization", variant_folder, seed=seed)
     assert result.score == result.max_score, failures(result)
+
+
+# Wrong implementations that no known mistake describes: (old, new) edits of the
+# reference, the check whose message must explain them, an English phrase of
+# that message, its id in the catalogs and a phrase of its Korean.
+WRONG = {
+    "fixed-seed": (
+        [("rng = np.random.default_rng(seed)", "rng = np.random.default_rng(0)")],
+        "dropout_forward is right, reproducible with a seed",
+        "gave the same output",
+        "regularization.seeds_same_output",
+        "같은 출력이 나왔습니다",
+    ),
+    "writes-into-x": (
+        [("        out = x * mask\n", "        x *= mask\n        out = x\n")],
+        "dropout_forward is right and leaves x unchanged",
+        "argument 0 was modified in place",
+        "regularization.argument_modified",
+        "입력에 쓰지 말고 새 배열을 만드세요",
+    ),
+    "writes-into-params": (
+        [
+            (
+                "    grads = [weight_decay * p for p in params]\n",
+                "    grads = params\n    for p in grads:\n        p *= weight_decay\n",
+            )
+        ],
+        "l2_penalty matches the reference and leaves the parameters unchanged",
+        "params[0] was modified in place",
+        "regularization.modified",
+        "제자리에서 바뀌었습니다",
+    ),
+    "step-returns-int": (
+        [("        return bool(stop)\n", "        return int(stop)\n")],
+        "EarlyStopping.step stops after",
+        "must return a bool",
+        "regularization.step_not_bool",
+        "bool을 돌려줘야 하는데",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRONG))
+def test_wrong_implementation_is_caught_and_explained(tmp_path, case):
+    """Does a wrong implementation outside the known mistakes lose points, with a reason in
+    English and in Korean?"""
+    edits, check, phrase, message_id, korean = WRONG[case]
+    source = (ROOT / "solutions" / "regularization" / "regularization.py").read_text("utf-8")
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "regularization.py").write_text(source, encoding="utf-8")
+    result = grade_folder("regularization", folder)
+    assert result.score < result.max_score
+    explained = [t for t in result.tests if t.status == "failed" and t.name.startswith(check)]
+    assert explained, failures(result)
+    said = [t for t in explained if message_id in {m.id for _, m in t.lines} and phrase in t.output]
+    assert said, [(t.output, [m.id for _, m in t.lines]) for t in explained]
+    in_korean = render_result(copy.deepcopy(result), "ko")
+    output = next(t.output for t in in_korean.tests if t.nodeid == said[0].nodeid)
+    assert korean in output and phrase not in output, output

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare_all, describe_call
+from autograder.checkkit import CheckFailure, Message, call_after, compare_all, describe_call, msg
 
 ORACLE_SEED = 0
 
@@ -113,13 +113,27 @@ def _backward_matches(f: dict, g: dict, tol: float) -> bool:
     return abs(f["agree"] - g["agree"]) <= tol and _close(f["grad_scale"], g["grad_scale"])
 
 
-def _validate(call: str, what: str, value: Any, shape: tuple) -> np.ndarray:
+def _validate(call: str | Message, what: str, value: Any, shape: tuple) -> np.ndarray:
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiub":
-        raise CheckFailure(f"{call}\n  {what}: expected an array, got {type(value).__name__}")
+        problem = msg(
+            "regularization.not_array",
+            "{what}: expected an array, got {type}",
+            what=what,
+            type=type(value).__name__,
+        )
+        raise CheckFailure([problem], call=call)
     if value.shape != shape:
-        raise CheckFailure(f"{call}\n  {what}: wrong shape: expected {shape}, got {value.shape}")
+        problem = msg(
+            "regularization.shape",
+            "{what}: wrong shape: expected {want}, got {got}",
+            what=what,
+            want=str(shape),
+            got=str(value.shape),
+        )
+        raise CheckFailure([problem], call=call)
     if not np.all(np.isfinite(value)):
-        raise CheckFailure(f"{call}\n  {what} contains inf or nan")
+        problem = msg("regularization.not_finite", "{what} contains inf or nan", what=what)
+        raise CheckFailure([problem], call=call)
     return value
 
 
@@ -142,48 +156,82 @@ def check_dropout(sub, oracle, x, dout, p, train, *, stage):
     got = sub.run(_dropout_roundtrip, x, dout, p, train, None)
     call = describe_call("dropout_forward", (x, p), {"train": train})
     if stage == "backward":
-        call = f"dropout_backward(dout, cache) after {call}"
+        call = call_after("dropout_backward(dout, cache)", call)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise CheckFailure(f"{call}\n  expected dropout_forward to return (out, cache)")
+        problem = msg(
+            "regularization.returns",
+            "expected {function} to return ({names})",
+            function="dropout_forward",
+            names="out, cache",
+        )
+        raise CheckFailure([problem], call=call)
     out = _validate(call, "out", got[0], x.shape)
     dx = _validate(call, "dx", got[1], x.shape)
     have = dropout_features(x, dout, out, dx, train)
     problems = []
     if abs(have["zero_frac"] - want["zero_frac"]) > tol:
         problems.append(
-            f"{have['zero_frac']:.3f} of the entries are zero; expected about "
-            f"{want['zero_frac']:.3f} (p = {p}, train = {train})"
+            msg(
+                "regularization.zero_fraction",
+                "{have} of the entries are zero; expected about {want} (p = {p}, train = {train})",
+                have=f"{have['zero_frac']:.3f}",
+                want=f"{want['zero_frac']:.3f}",
+                p=p,
+                train=train,
+            )
         )
     if not _close(have["scale"], want["scale"], 1e-9) or have["spread"] > 1e-9:
         problems.append(
-            f"the surviving entries are x times {have['scale']:.6g} (largest deviation "
-            f"{have['spread']:.2g}); expected x times {want['scale']:.6g} for every survivor"
+            msg(
+                "regularization.survivor_scale",
+                "the surviving entries are x times {scale} (largest deviation {spread}); "
+                "expected x times {want} for every survivor",
+                scale=f"{have['scale']:.6g}",
+                spread=f"{have['spread']:.2g}",
+                want=f"{want['scale']:.6g}",
+            )
         )
     if stage == "forward":
         matches = _forward_matches
     else:
         # a backward that agrees with a forward that drops nothing right (zeros,
         # an echo) is worth nothing: the forward must be right too
-        problems = [f"{text} (the backward is checked on a correct forward)" for text in problems]
+        problems = [
+            msg(
+                "regularization.on_correct_forward",
+                "{problem} (the backward is checked on a correct forward)",
+                problem=problem,
+            )
+            for problem in problems
+        ]
+        share = f"{1.0 - have['agree']:.1%}"
         if have["agree"] < 1.0 and train:
             problems.append(
-                f"dx differs from dout times the factor your forward applied (0 or its scale) "
-                f"in {1.0 - have['agree']:.1%} of the entries: the backward must use the same mask "
-                "as the forward, scaled the same way"
+                msg(
+                    "regularization.backward_mask",
+                    "dx differs from dout times the factor your forward applied (0 or its "
+                    "scale) in {share} of the entries: the backward must use the same mask as "
+                    "the forward, scaled the same way",
+                    share=share,
+                )
             )
         elif have["agree"] < 1.0:
             problems.append(
-                f"dx differs from dout in {1.0 - have['agree']:.1%} of the entries: in eval mode "
-                "the backward pass is the identity"
+                msg(
+                    "regularization.backward_identity",
+                    "dx differs from dout in {share} of the entries: in eval mode the backward "
+                    "pass is the identity",
+                    share=share,
+                )
             )
         matches = _backward_matches
     if not problems:
         return
-    message = f"{call}\n  " + "\n  ".join(problems)
+    failure = CheckFailure(problems, call=call)
     for name, (text, features) in mistakes.items():
         if not matches(features, want, tol) and matches(have, features, tol):
-            raise CheckFailure(f"{message}\n  Likely mistake ({name}): {text}", diagnosis=name)
-    raise CheckFailure(message)
+            raise failure.naming(name, text)
+    raise failure
 
 
 def check_dropout_seeds(sub, x, p, seed):
@@ -191,17 +239,27 @@ def check_dropout_seeds(sub, x, p, seed):
     a, b, c, d, e = (np.asarray(v) for v in sub.run(_dropout_seeds, x, p, seed))
     call = describe_call("dropout_forward", (x, p), {"train": True, "seed": seed})
     if not np.array_equal(a, b):
-        raise CheckFailure(
-            f"{call}\n  two calls with the same seed gave different outputs: draw the mask "
-            "from np.random.default_rng(seed) only"
+        problem = msg(
+            "regularization.seed_not_reproducible",
+            "two calls with the same seed gave different outputs: draw the mask from "
+            "np.random.default_rng(seed) only",
         )
+        raise CheckFailure([problem], call=call)
     if np.array_equal(a, c):
-        raise CheckFailure(f"{call}\n  seeds {seed} and {seed + 1} gave the same output")
-    if np.array_equal(d, e):
-        raise CheckFailure(
-            f"{call}\n  two calls with seed=None gave the same output: seed=None must draw a "
-            "fresh mask each time"
+        problem = msg(
+            "regularization.seeds_same_output",
+            "seeds {first} and {second} gave the same output",
+            first=seed,
+            second=seed + 1,
         )
+        raise CheckFailure([problem], call=call)
+    if np.array_equal(d, e):
+        problem = msg(
+            "regularization.seed_none_repeats",
+            "two calls with seed=None gave the same output: seed=None must draw a fresh mask "
+            "each time",
+        )
+        raise CheckFailure([problem], call=call)
 
 
 # --------------------------------------------------------------- everything else
@@ -225,7 +283,12 @@ def check_l2_penalty(sub, oracle, params, weight_decay):
     compare_all(_flat_l2(got), _flat_l2(want), names, call=call, mistakes=mistakes)
     for index, (before, now) in enumerate(zip(params, after[0])):
         if not np.array_equal(np.asarray(now), before):
-            raise CheckFailure(f"{call}\n  params[{index}] was modified in place")
+            problem = msg(
+                "regularization.modified",
+                "{which} was modified in place",
+                which=f"params[{index}]",
+            )
+            raise CheckFailure([problem], call=call)
 
 
 def check_keeps_input(sub, name, args):
@@ -233,10 +296,13 @@ def check_keeps_input(sub, name, args):
     _, after = sub.run(_call_and_inputs, name, list(args))
     for index, before in enumerate(args):
         if isinstance(before, np.ndarray) and not np.array_equal(np.asarray(after[index]), before):
-            raise CheckFailure(
-                f"{describe_call(name, args, {})}\n  argument {index} was modified in place; "
-                "compute new arrays instead of writing into your inputs"
+            problem = msg(
+                "regularization.argument_modified",
+                "argument {index} was modified in place; compute new arrays instead of writing "
+                "into your inputs",
+                index=index,
             )
+            raise CheckFailure([problem], call=describe_call(name, args, {}))
 
 
 def check_call(sub, oracle, task, name, args, names, *, inputs=()):
@@ -246,7 +312,14 @@ def check_call(sub, oracle, task, name, args, names, *, inputs=()):
     want, want_after = oracle.run(_call_and_inputs, name, list(args))
     got, got_after = sub.run(_call_and_inputs, name, list(args))
     call = describe_call(name, args, {})
-    extra = tuple(f"argument {i} after the call (it must not change)" for i in inputs)
+    extra = tuple(
+        msg(
+            "regularization.argument_after",
+            "argument {index} after the call (it must not change)",
+            index=i,
+        )
+        for i in inputs
+    )
 
     def parts(result, after):
         result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
@@ -270,15 +343,27 @@ def check_early_stopping(sub, oracle, patience, min_delta, losses):
     got = sub.run(_early_stopping_run, patience, min_delta, losses)
     kwargs = {} if min_delta is None else {"min_delta": min_delta}
     shown = ", ".join(f"{v:.4g}" for v in losses[:12]) + (", ..." if len(losses) > 12 else "")
-    call = (
-        f"{describe_call('EarlyStopping', (patience,), kwargs)}, then step(v) for v in "
-        f"[{shown}] ({len(losses)} calls)"
+    call = msg(
+        "regularization.early_stopping_call",
+        "{init}, then step(v) for v in [{losses}] ({count} calls)",
+        init=describe_call("EarlyStopping", (patience,), kwargs),
+        losses=shown,
+        count=len(losses),
     )
     if isinstance(got, (tuple, list)) and len(got) == 3 and isinstance(got[0], list):
         if any(not isinstance(v, (bool, np.bool_)) for v in got[0]):
-            raise CheckFailure(f"{call}\n  step() must return a bool, got {got[0][:5]}")
+            problem = msg(
+                "regularization.step_not_bool",
+                "step() must return a bool, got {got}",
+                got=str(got[0][:5]),
+            )
+            raise CheckFailure([problem], call=call)
         if got[2] is None:
-            raise CheckFailure(f"{call}\n  best_step is still None after {len(losses)} calls")
-    compare_all(
-        got, want, ("values returned by step()", "best", "best_step"), call=call, mistakes=mistakes
-    )
+            problem = msg(
+                "regularization.best_step_none",
+                "best_step is still None after {count} calls",
+                count=len(losses),
+            )
+            raise CheckFailure([problem], call=call)
+    flags = msg("regularization.step_values", "values returned by step()")
+    compare_all(got, want, (flags, "best", "best_step"), call=call, mistakes=mistakes)
