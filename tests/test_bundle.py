@@ -128,3 +128,17 @@ def test_bundle_carries_both_languages(bundle):
             assert (folder / f"{notebook.stem}.ko.ipynb").is_file(), notebook.name
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert "README.ko.md" in readme and "ID.ko.ipynb" in readme
+
+
+def test_hints_work_from_the_bundle(bundle):
+    """Does `dlcourse hint` give the ladder in a bundle (its hints.toml, its course.toml)?"""
+    out, _ = bundle
+    env = {**os.environ, "PYTHONPATH": str(out), "DLCOURSE_ROOT": str(out)}
+    code = "import sys; from autograder.cli import main; main(sys.argv[1:])"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "hint", "conv", "conv_backward", "--lang", "ko"],
+        cwd=out, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "conv_backward: 힌트 1/4" in done.stdout
+    assert (out / ".dlcourse" / "hints" / "conv.json").is_file()
