@@ -1,0 +1,82 @@
+"""`dlcourse export`: the course for another platform (Gradescope, nbgrader)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from autograder.cli.common import CourseGroup, DefaultOption, default_of
+
+_NBGRADER = "autograder.platforms.nbgrader.export:export_nbgrader"
+
+
+@click.group("export", cls=CourseGroup)
+def export_group() -> None:
+    """Export the course to another platform (Gradescope, nbgrader)."""
+
+
+@export_group.command("gradescope")
+@click.argument("assignment")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--torch-index-url",
+    cls=DefaultOption,
+    default=default_of(
+        "autograder.platforms.gradescope.export:export_gradescope", "torch_index_url"
+    ),
+    metavar="URL",
+    help="Package index of the CPU-only torch wheels for setup.sh (torch assignments).",
+)
+def export_gradescope_command(assignment: str, out: Path, torch_index_url: str) -> None:
+    """Write Gradescope's autograder zip for ASSIGNMENT (setup.sh, run_autograder).
+
+    The zip holds the reference solution and the hidden checks: it is the
+    instructor's, never give it to students.
+    """
+    from autograder.platforms.gradescope.export import export_gradescope
+
+    done = export_gradescope(assignment, out=out, torch_index_url=torch_index_url)
+    click.echo(
+        f"Wrote {done.path} ({len(done.files)} files): setup.sh and run_autograder for "
+        f"{assignment}{' (installs torch)' if done.torch else ''}. Upload it as the "
+        "autograder of a Gradescope programming assignment; it holds the solutions."
+    )
+
+
+@export_group.command("nbgrader")
+@click.argument("assignments", nargs=-1)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    cls=DefaultOption,
+    default=default_of(_NBGRADER, "lang"),
+    help="Language of the texts.",
+)
+@click.option(
+    "--course-id",
+    cls=DefaultOption,
+    default=default_of(_NBGRADER, "course_id"),
+    help="nbgrader's course id.",
+)
+def export_nbgrader_command(
+    assignments: tuple[str, ...], out: Path, lang: str, course_id: str
+) -> None:
+    """Write an nbgrader course directory (default: every assignment).
+
+    OUT gets nbgrader_config.py and source/ID/ID.ipynb per assignment: the
+    README, answer cells holding the reference between nbgrader's solution
+    markers, one autograder-test cell per task and the walkthrough. Then run
+    `nbgrader generate_assignment ID` there. Grade what nbgrader collects with
+    `dlcourse grade ID OUT/submitted --out DIR --nbgrader OUT`: nbgrader's own
+    autograde runs the checks in the student's kernel, where their code can
+    patch them.
+    """
+    from autograder.platforms.nbgrader.export import export_nbgrader
+
+    done = export_nbgrader(list(assignments), out=out, lang=lang, course_id=course_id)
+    click.echo(
+        f"Wrote {done.config} and {len(done.notebooks)} source notebooks "
+        f"(cell timeout {done.timeout_s} s). It holds the solutions: never share source/."
+    )
