@@ -152,3 +152,66 @@ def test_segmentation_word_means_only_segmentation(quizzes):
         if NOT_SEGMENTATION_TAGS & set(q.tags) and word.search(korean_of(q))
     ]
     assert not offenders, offenders
+
+
+# ---------------------------------------------------------------- what the questions teach
+
+# Topics of the notes that no assignment teaches: each needs at least three questions.
+SEED_TOPICS = [
+    "bootstrapping",
+    "parametric-models",
+    "random-forest",
+    "qualitative-predictors",
+    "word-embedding",
+    "n-gram",
+    "autodiff",
+    "linear-classifier",
+    "cls-token",
+]
+
+# The contract of the three newest assignments (shared/curriculum.md), idea by idea: a tag
+# the question carries and English words that name the idea.
+ASSIGNMENT_IDEAS = {
+    "seq2seq": [
+        ("attention", r"additive|bahdanau"),
+        ("masking", r"pad"),
+        ("cross-entropy", r"mask|padding"),
+        ("beam-search", r"len\^alpha"),
+        ("beam-search", r"greedy"),
+        ("teacher-forcing", r"teacher forcing"),
+    ],
+    "vit": [
+        ("patch-embedding", r"stride"),
+        ("cls-token", r"\bCLS\b"),
+        ("positional-encoding", r"learned|learnable"),
+        ("patch-embedding", r"flatten"),
+    ],
+    "bert": [
+        ("masked-lm", r"80%"),
+        ("masked-lm", r"-100|selected position"),
+        ("masked-lm", r"never (?:selected|masked)|special token"),
+        ("bert", r"segment"),
+        ("cls-token", r"fine-tun"),
+    ],
+}
+
+
+@pytest.mark.parametrize("tag", SEED_TOPICS)
+def test_seed_topic_without_a_task_has_three_questions(quizzes, tag):
+    """Is every topic of the notes that no assignment teaches asked by at least three questions?"""
+    tagged = [q.id for quiz in quizzes.values() for q in quiz.questions if tag in q.tags]
+    assert len(tagged) >= 3, (tag, tagged)
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENT_IDEAS))
+def test_new_assignment_is_quizzed_idea_by_idea(quizzes, assignment):
+    """Does every idea of the seq2seq, vit and bert contracts have a question, and each assignment four or more?"""
+    import re
+
+    asked = [q for quiz in quizzes.values() for q in quiz.questions if assignment in q.tags]
+    assert len(asked) >= 4, assignment
+    for tag, words in ASSIGNMENT_IDEAS[assignment]:
+        hits = [
+            q.id for q in asked if tag in q.tags and re.search(words, english_of(q), re.IGNORECASE)
+        ]
+        assert hits, f"no {assignment} question tagged {tag!r} says {words!r}"

@@ -23,7 +23,10 @@ TOPICS: dict[str, tuple[str, str]] = {
     "convolutionalization": ("convolutionalization", "완전 합성곱화"),
     "conv-backprop": ("backpropagation through a convolution", "합성곱의 역전파"),
     "conv-params": ("parameter counts of conv layers", "합성곱 층의 파라미터 수"),
-    "separable-conv": ("separable, depthwise and grouped convolutions", "분할·깊이별·집단 합성곱"),
+    "separable-conv": (
+        "separable, depthwise and grouped convolutions",
+        "공간 분리·깊이별 분리·그룹 합성곱",
+    ),
     # Generalization and model selection
     "generalization": ("generalization", "일반화"),
     "generalization-gap": ("generalization gap", "일반화 격차"),
@@ -55,9 +58,9 @@ TOPICS: dict[str, tuple[str, str]] = {
     "second-order": ("first- vs. second-order optimization", "1차·2차 최적화"),
     "learning-rate": ("learning rate", "학습률"),
     "lr-schedule": ("learning-rate schedules", "학습률 스케줄"),
-    "warmup": ("learning-rate warmup", "학습률 웜업"),
+    "warmup": ("learning-rate warmup", "학습률 워밍업"),
     # Regularization and normalization
-    "regularization": ("regularization", "규제(정규화)"),
+    "regularization": ("regularization", "규제"),
     "early-stopping": ("early stopping", "조기 종료"),
     "l2-regularization": ("L2 penalty / weight decay", "L2 페널티·가중치 감쇠"),
     "l1-regularization": ("L1 penalty", "L1 페널티"),
@@ -77,6 +80,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "perceptron": ("perceptron", "퍼셉트론"),
     "mlp": ("multilayer perceptron", "다층 퍼셉트론"),
     "backprop": ("backpropagation and the chain rule", "역전파와 연쇄 법칙"),
+    "autodiff": ("automatic differentiation", "자동 미분"),
     "activations": ("activation functions", "활성화 함수"),
     "sigmoid": ("sigmoid", "시그모이드"),
     "tanh": ("tanh", "tanh"),
@@ -115,6 +119,11 @@ TOPICS: dict[str, tuple[str, str]] = {
     "pca": ("PCA and dimension reduction", "PCA와 차원 축소"),
     "knn": ("k-nearest neighbours", "k-최근접 이웃"),
     "rbf-network": ("RBF networks", "RBF 신경망"),
+    "qualitative-predictors": (
+        "qualitative predictors and interactions",
+        "질적 예측 변수와 상호작용",
+    ),
+    "linear-classifier": ("linear classifiers on images", "이미지에 대한 선형 분류기"),
     # Sequence models
     "word-embedding": ("word embeddings", "단어 임베딩"),
     "n-gram": ("n-gram language models", "n-gram 언어 모델"),
@@ -126,14 +135,17 @@ TOPICS: dict[str, tuple[str, str]] = {
     "seq2seq": ("sequence-to-sequence models", "시퀀스-투-시퀀스 모델"),
     "teacher-forcing": ("teacher forcing", "교사 강요(teacher forcing)"),
     "attention": ("attention", "어텐션"),
+    "beam-search": ("greedy decoding and beam search", "탐욕 디코딩과 빔 서치"),
     # Transformers
     "transformer": ("Transformer", "트랜스포머"),
-    "self-attention": ("scaled dot-product self-attention", "스케일드 닷 프로덕트 셀프 어텐션"),
+    "self-attention": ("scaled dot-product self-attention", "스케일드 닷-프로덕트 셀프 어텐션"),
     "positional-encoding": ("positional encoding", "위치 인코딩"),
-    "multi-head-attention": ("multi-head attention", "멀티 헤드 어텐션"),
+    "multi-head-attention": ("multi-head attention", "멀티헤드 어텐션"),
     "masking": ("attention masking", "어텐션 마스킹"),
     "cls-token": ("the CLS token", "CLS 토큰"),
     "bert": ("BERT", "BERT"),
+    "masked-lm": ("masked language modelling", "마스크 언어 모델링"),
+    "patch-embedding": ("patch embedding", "패치 임베딩"),
     "vit": ("Vision Transformer", "비전 트랜스포머"),
     # CNN history and computer vision
     "cnn-history": ("milestones of deep learning", "딥러닝의 주요 이정표"),
