@@ -49,6 +49,11 @@ __all__ = [
 
 # The grader package itself is never visible to the worker.
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# The largest reply frame the grader reads. The largest a reference run of any
+# assignment's checks sends is 0.36 MB (basics; most stay under 0.1 MB), measured
+# over every assignment's checks and the project's tests of them: 16 MiB leaves a
+# margin of 40 and bounds what a hostile worker's replies cost a grading process.
+MAX_REPLY_BYTES = 16 * 1024 * 1024
 
 
 class Worker:
@@ -256,22 +261,29 @@ class Worker:
             self.start()
         body = wire.dumps(payload)
         deadline = time.monotonic() + timeout
+        problem = ""
         try:
             self._write_all(wire.frame(body), deadline)
+            del body
             size = int.from_bytes(self._read_exact(8, deadline), "big")
-            if size > wire.MAX_MESSAGE_BYTES:
-                self.close()
-                raise ProtocolError(f"the worker sent a reply of {size} bytes (limit exceeded)")
-            reply = wire.loads(self._read_exact(size, deadline), deadline=deadline)
+            if size > MAX_REPLY_BYTES:  # refused from its length: not one byte more is read
+                problem = f"the worker sent a reply of {size} bytes (limit exceeded)"
+            else:
+                frame = self._read_exact(size, deadline)
+                try:
+                    reply = wire.loads(frame, deadline=deadline)
+                except wire.WireError as exc:
+                    problem = f"the worker sent an invalid reply: {exc}"
+                del frame  # a refused frame is freed now, not when its error is
         except WorkerTimeout:
             self.kill()
             self.close()
             raise
         except (EOFError, BrokenPipeError):
             raise self._death() from None
-        except wire.WireError as exc:
+        if problem:  # raised out here, the error keeps no frame of the refused reply alive
             self.close()
-            raise ProtocolError(f"the worker sent an invalid reply: {exc}") from None
+            raise ProtocolError(problem)
         if not isinstance(reply, dict) or "ok" not in reply:
             self.close()
             raise ProtocolError("the worker sent a reply without a status")
@@ -279,6 +291,7 @@ class Worker:
             return reply.get("value")
         error = reply.get("error")
         if not isinstance(error, dict):
+            self.close()  # a worker that breaks the protocol is not asked again
             raise ProtocolError("the worker sent a malformed error")
         where = error.get("where") or []
         kind = error.get("kind")
@@ -303,19 +316,20 @@ class Worker:
             written = os.write(self._req_w, view[: 1 << 16])
             view = view[written:]
 
-    def _read_exact(self, size: int, deadline: float) -> bytes:
-        chunks: list[bytes] = []
-        remaining = size
-        while remaining:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise WorkerTimeout("timed out")
-            readable, _, _ = select.select([self._resp_r], [], [], left)
-            if not readable:
-                continue
-            chunk = os.read(self._resp_r, min(remaining, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+    def _read_exact(self, size: int, deadline: float) -> bytearray:
+        """`size` bytes into one buffer (checked against the cap first: never more than it)."""
+        buffer = bytearray(size)
+        got = 0
+        with memoryview(buffer) as view:
+            while got < size:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise WorkerTimeout("timed out")
+                readable, _, _ = select.select([self._resp_r], [], [], left)
+                if not readable:
+                    continue
+                count = os.readv(self._resp_r, [view[got : got + (1 << 20)]])
+                if not count:
+                    raise EOFError
+                got += count
+        return buffer

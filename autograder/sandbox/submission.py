@@ -21,6 +21,7 @@ import numpy as np
 
 from autograder.sandbox.errors import (
     ImportFailed,
+    ProtocolError,
     StudentError,
     WorkerCrashed,
     WorkerError,
@@ -158,9 +159,9 @@ class Submission:
         try:
             try:
                 self._start_and_import()
-            except WorkerCrashed:
+            except (WorkerCrashed, ProtocolError):
                 # Once more: a crash at import that is the submission's doing
-                # (os._exit, a segfault) happens again; a passing glitch does not.
+                # (os._exit, a segfault, a forged reply) happens again; a passing glitch does not.
                 self._start_and_import()
         except StudentError as exc:
             self.import_error = ImportFailed(
@@ -175,7 +176,7 @@ class Submission:
                 message_id="sandbox.import_timeout",
                 values={"seconds": f"{self.spec.import_timeout_s:g}"},
             )
-        except WorkerCrashed as exc:
+        except (WorkerCrashed, ProtocolError) as exc:
             self.import_error = ImportFailed(f"while importing your submission, {exc}")
         if self.import_error is not None:
             self.worker.close()
@@ -226,7 +227,9 @@ class Submission:
                 message_id="sandbox.timeout_stopped",
                 values={"what": what, "seconds": f"{self._budget:g}"},
             ) from None
-        except WorkerCrashed:
+        except (WorkerCrashed, ProtocolError):
+            # a worker that broke the protocol was stopped like one that crashed, and
+            # counts the same: a hostile one cannot make the grader restart it forever
             self.crashes += 1
             raise
         finally:
