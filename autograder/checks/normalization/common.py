@@ -5,9 +5,12 @@ in their cases (shapes, options, random inputs). This module ships with the
 public checks, so it holds no reference code and no hidden cases.
 """
 
-from autograder.checkkit import compare_all
+import numpy as np
+
+from autograder.checkkit import check_backward, check_backward_numeric, compare_all, msg
 
 STATE = ("out", "running_mean", "running_var")
+GRADS = ("dx", "dgamma", "dbeta")
 
 
 def bn_state(module, x, gamma, beta, bn_param):
@@ -22,17 +25,41 @@ def spatial_bn_state(module, x, gamma, beta, bn_param):
     return out, bn_param.get("running_mean"), bn_param.get("running_var")
 
 
-bn_state.describe = "batchnorm_forward"
-spatial_bn_state.describe = "spatial_batchnorm_forward"
-
-
 def check_state(sub, oracle, harness, task, x, gamma, beta, bn_param):
     """Compare out and the running statistics left in bn_param with the reference."""
     mistakes = oracle.candidates(task, harness, x, gamma, beta, bn_param)
     want = oracle.run(harness, x, gamma, beta, bn_param)
     got = sub.run(harness, x, gamma, beta, bn_param)
-    call = f"{task}(x{tuple(x.shape)}, gamma, beta, bn_param with mode={bn_param['mode']!r})"
+    call = msg(
+        "normalization.state_call",
+        "{task}(x{shape}, gamma, beta, bn_param with mode={mode})",
+        task=task,
+        shape=str(tuple(x.shape)),
+        mode=repr(bn_param["mode"]),
+    )
     compare_all(got, want, STATE, call=call, mistakes=mistakes)
+
+
+def backward_case(sub, oracle, rng, name, args, kwargs=None, dout_scale=None):
+    """`name`_backward on the student's own cache of `name`_forward(*args, **kwargs).
+
+    dout is drawn here, shaped like x; `dout_scale(rng)`, when given, scales it.
+    """
+    dout = rng.normal(size=np.shape(args[0]))
+    if dout_scale is not None:
+        dout = dout * dout_scale(rng)
+    check_backward(
+        sub, oracle, f"{name}_forward", f"{name}_backward", args, dout, kwargs=kwargs, grads=GRADS
+    )
+
+
+def backward_numeric_case(sub, oracle, rng, name, args):
+    """`name`_backward against numerical gradients of the student's own `name`_forward."""
+    dout = rng.normal(size=np.shape(args[0]))
+    check_backward_numeric(
+        sub, f"{name}_forward", f"{name}_backward", args, dout,
+        wrt={0: 0, 1: 1, 2: 2}, grads=GRADS, oracle=oracle,
+    )  # fmt: skip
 
 
 def bn_inputs(rng, shape, mode, momentum=0.1):

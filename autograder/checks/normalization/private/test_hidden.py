@@ -7,16 +7,11 @@ grade can be reproduced exactly.
 import numpy as np
 import pytest
 
-from autograder.checkkit import (
-    CheckFailure,
-    check_backward,
-    check_backward_numeric,
-    check_forward,
-    compare,
-    compare_all,
-)
+from autograder.checkkit import CheckFailure, check_forward, compare, compare_all, msg
 from autograder.checks.normalization.common import (
     affine,
+    backward_case,
+    backward_numeric_case,
     bn_inputs,
     bn_state,
     check_state,
@@ -74,9 +69,6 @@ def bn_training_run(module, batches, gamma, beta, bn_param, test_batch):
     return out, bn_param.get("running_mean"), bn_param.get("running_var")
 
 
-bn_training_run.describe = "batchnorm_forward (6 train steps, then eval)"
-
-
 @pytest.mark.task("batchnorm_forward")
 @pytest.mark.points(4)
 def test_batchnorm_running_statistics_over_training(sub, oracle, rng):
@@ -90,11 +82,14 @@ def test_batchnorm_running_statistics_over_training(sub, oracle, rng):
     mistakes = oracle.candidates("batchnorm_forward", bn_training_run, *args)
     want = oracle.run(bn_training_run, *args)
     got = sub.run(bn_training_run, *args)
-    call = (
-        f"6 x batchnorm_forward(x(5, {D}), gamma, beta, bn_param) in train mode starting from "
-        f"bn_param={{'mode': 'train'}}, then one call in eval mode"
+    call = msg(
+        "normalization.training_run_call",
+        "{count} x batchnorm_forward(x{shape}, gamma, beta, bn_param) in train mode starting from "
+        "bn_param={{'mode': 'train'}}, then one call in eval mode",
+        count=len(batches),
+        shape=str(batches[0].shape),
     )
-    names = ("eval out", "running_mean", "running_var")
+    names = (msg("normalization.eval_out", "eval out"), "running_mean", "running_var")
     compare_all(got, want, names, call=call, mistakes=mistakes)
 
 
@@ -102,9 +97,6 @@ def forward_and_inputs(module, name, args):
     """Harness: call a forward, return its output and the arguments as they are afterwards."""
     out = getattr(module, name)(*args)[0]
     return out, args
-
-
-forward_and_inputs.describe = "a forward pass"
 
 
 def keep_inputs_call(rng, name):
@@ -136,13 +128,26 @@ def test_forward_keeps_inputs(sub, oracle, rng, name):
     args = keep_inputs_call(rng, name)
     want, _ = oracle.run(forward_and_inputs, name, list(args))
     got, after = sub.run(forward_and_inputs, name, list(args))
-    compare(got, want, what="out", call=f"{name} ({forward_and_inputs.describe})")
+    call = msg("normalization.one_forward", "{name} (a forward pass)", name=name)
+    compare(got, want, what="out", call=call)
     for label, before, now in zip(("x", "gamma", "beta"), args, after):
         if not np.array_equal(np.asarray(now), before):
-            raise CheckFailure(f"{name} modified its argument {label} in place; work on a copy")
+            raise CheckFailure(
+                msg(
+                    "normalization.argument_modified",
+                    "{name} modified its argument {label} in place; work on a copy",
+                    name=name,
+                    label=label,
+                )
+            )
 
 
 BN_BACKWARD_CASES = {"N2": (2, 3), "square": (5, 5), "tall": (12, 3)}
+
+
+def dout_scale(rng):
+    """The scale of dout in the train-mode batchnorm_backward cases (drawn after dout)."""
+    return rng.uniform(0.5, 3.0)
 
 
 @pytest.mark.task("batchnorm_backward")
@@ -150,37 +155,22 @@ BN_BACKWARD_CASES = {"N2": (2, 3), "square": (5, 5), "tall": (12, 3)}
 @pytest.mark.parametrize("case", sorted(BN_BACKWARD_CASES))
 def test_batchnorm_backward_train(sub, oracle, rng, case):
     """batchnorm_backward in train mode matches the reference"""
-    shape = BN_BACKWARD_CASES[case]
-    args = bn_inputs(rng, shape, "train")
-    dout = rng.normal(size=shape) * rng.uniform(0.5, 3.0)
-    check_backward(
-        sub, oracle, "batchnorm_forward", "batchnorm_backward", args, dout,
-        grads=("dx", "dgamma", "dbeta"),
-    )  # fmt: skip
+    args = bn_inputs(rng, BN_BACKWARD_CASES[case], "train")
+    backward_case(sub, oracle, rng, "batchnorm", args, dout_scale=dout_scale)
 
 
 @pytest.mark.task("batchnorm_backward")
 @pytest.mark.points(2)
 def test_batchnorm_backward_eval(sub, oracle, rng):
     """batchnorm_backward after an eval-mode forward matches the reference"""
-    args = bn_inputs(rng, (4, 6), "eval")
-    dout = rng.normal(size=(4, 6))
-    check_backward(
-        sub, oracle, "batchnorm_forward", "batchnorm_backward", args, dout,
-        grads=("dx", "dgamma", "dbeta"),
-    )  # fmt: skip
+    backward_case(sub, oracle, rng, "batchnorm", bn_inputs(rng, (4, 6), "eval"))
 
 
 @pytest.mark.task("batchnorm_backward")
 @pytest.mark.points(3)
 def test_batchnorm_backward_numeric(sub, oracle, rng):
     """batchnorm_backward agrees with numerical gradients of your batchnorm_forward"""
-    args = bn_inputs(rng, (5, 2), "train")
-    dout = rng.normal(size=(5, 2))
-    check_backward_numeric(
-        sub, "batchnorm_forward", "batchnorm_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"), oracle=oracle,
-    )  # fmt: skip
+    backward_numeric_case(sub, oracle, rng, "batchnorm", bn_inputs(rng, (5, 2), "train"))
 
 
 SPATIAL_CASES = {"1x1-pixels": (4, 3, 1, 1), "rect": (2, 4, 3, 5), "N1": (1, 2, 4, 4)}
@@ -208,13 +198,8 @@ def test_spatial_batchnorm_forward_eval(sub, oracle, rng):
 @pytest.mark.parametrize("case", ["rect", "N1"])
 def test_spatial_batchnorm_backward(sub, oracle, rng, case):
     """spatial_batchnorm_backward matches the reference"""
-    shape = SPATIAL_CASES[case]
-    args = bn_inputs(rng, shape, "train")
-    dout = rng.normal(size=shape)
-    check_backward(
-        sub, oracle, "spatial_batchnorm_forward", "spatial_batchnorm_backward", args, dout,
-        grads=("dx", "dgamma", "dbeta"),
-    )  # fmt: skip
+    args = bn_inputs(rng, SPATIAL_CASES[case], "train")
+    backward_case(sub, oracle, rng, "spatial_batchnorm", args)
 
 
 # (shape, eps, data scale)
@@ -246,23 +231,14 @@ def test_layernorm_forward(sub, oracle, rng, case):
 def test_layernorm_backward(sub, oracle, rng, case):
     """layernorm_backward matches the reference"""
     args, kwargs = ln_case(rng, case)
-    dout = rng.normal(size=args[0].shape)
-    check_backward(
-        sub, oracle, "layernorm_forward", "layernorm_backward", args, dout,
-        kwargs=kwargs, grads=("dx", "dgamma", "dbeta"),
-    )  # fmt: skip
+    backward_case(sub, oracle, rng, "layernorm", args, kwargs)
 
 
 @pytest.mark.task("layernorm_backward")
 @pytest.mark.points(3)
 def test_layernorm_backward_numeric(sub, oracle, rng):
     """layernorm_backward agrees with numerical gradients of your layernorm_forward"""
-    args = (rng.normal(size=(2, 5)), *affine(rng, 5))
-    dout = rng.normal(size=(2, 5))
-    check_backward_numeric(
-        sub, "layernorm_forward", "layernorm_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"), oracle=oracle,
-    )  # fmt: skip
+    backward_numeric_case(sub, oracle, rng, "layernorm", (rng.normal(size=(2, 5)), *affine(rng, 5)))
 
 
 # (shape, groups, eps)
@@ -295,11 +271,7 @@ def test_groupnorm_forward(sub, oracle, rng, case):
 def test_groupnorm_backward(sub, oracle, rng, case):
     """groupnorm_backward matches the reference"""
     args, kwargs = gn_case(rng, case)
-    dout = rng.normal(size=args[0].shape)
-    check_backward(
-        sub, oracle, "groupnorm_forward", "groupnorm_backward", args, dout,
-        kwargs=kwargs, grads=("dx", "dgamma", "dbeta"),
-    )  # fmt: skip
+    backward_case(sub, oracle, rng, "groupnorm", args, kwargs)
 
 
 @pytest.mark.task("groupnorm_backward")
@@ -307,8 +279,4 @@ def test_groupnorm_backward(sub, oracle, rng, case):
 def test_groupnorm_backward_numeric(sub, oracle, rng):
     """groupnorm_backward agrees with numerical gradients of your groupnorm_forward"""
     args = (rng.normal(size=(1, 4, 2, 2)), *affine(rng, 4), 2)
-    dout = rng.normal(size=(1, 4, 2, 2))
-    check_backward_numeric(
-        sub, "groupnorm_forward", "groupnorm_backward", args, dout,
-        wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dgamma", "dbeta"), oracle=oracle,
-    )  # fmt: skip
+    backward_numeric_case(sub, oracle, rng, "groupnorm", args)
