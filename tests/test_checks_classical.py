@@ -12,11 +12,15 @@ of the checks built for ties.
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from pathlib import Path
 
 import pytest
 from graderkit import failures, grade_folder
+
+from autograder.feedback import render_result
+from autograder.messages import Message
 
 ALTERNATIVE = """
 
@@ -242,3 +246,72 @@ def test_a_wrong_rule_loses_the_points_of_its_check(what, old, new, check):
     assert check in by_name, sorted(by_name)
     assert by_name[check].status != "passed", f"{what}: {check} still passes"
     assert result.score < result.max_score
+
+
+# ALTERNATIVE, its kfold_indices keeping its answer in `pairs` before it returns it.
+KEPT = ALTERNATIVE.replace(
+    "    return [(np.concatenate(folds[:i] + folds[i + 1 :]), f) for i, f in enumerate(folds)]\n",
+    "    pairs = [(np.concatenate(folds[:i] + folds[i + 1 :]), f) for i, f in enumerate(folds)]\n"
+    "    return pairs\n",
+)
+# Wrong answers that no known mistake describes: (old, new) in KEPT, the check
+# whose message must explain them, an English phrase of that message, its id in
+# the catalogs and a phrase of its Korean.
+WRONG_FORMS = {
+    "folds-of-floats": (
+        "    return pairs\n",
+        "    return [(a * 1.0, b * 1.0) for a, b in pairs]\n",
+        "kfold_indices matches the reference",
+        "expected 1-D integer index arrays",
+        "classical.fold_indices",
+        "1차원 정수 인덱스 배열이 나와야 하는데",
+    ),
+    "one-fold-short": (
+        "    return pairs\n",
+        "    return pairs[1:]\n",
+        "kfold_indices matches the reference",
+        "(train_idx, val_idx) pairs",
+        "classical.fold_count",
+        "개로 된 리스트가 나와야 합니다",
+    ),
+    "validation-reversed": (
+        "    return pairs\n",
+        "    return [(a, b[::-1]) for a, b in pairs]\n",
+        "kfold_indices matches the reference",
+        "val_idx (in increasing order)",
+        "classical.fold_part",
+        "val_idx (오름차순)",
+    ),
+    "centres-x-in-place": (
+        "    Xc = X - xm\n",
+        "    X -= xm\n    Xc = X\n",
+        "linear_regression_fit defaults to l2 = 0 and leaves X and y unchanged",
+        "X or y was modified in place",
+        "classical.data_modified",
+        "X 또는 y가 제자리에서 바뀌었습니다",
+    ),
+}
+
+
+def message_ids(message):
+    """The id of `message` and of every message among its values (a compared value's name)."""
+    nested = [v for v in message.values.values() if isinstance(v, Message)]
+    return {message.id}.union(*(message_ids(v) for v in nested))
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_FORMS))
+def test_a_malformed_answer_is_explained_in_both_languages(case):
+    """Does an answer of the wrong form fail with its message, in English and in Korean?"""
+    old, new, check, phrase, message_id, korean = WRONG_FORMS[case]
+    assert KEPT.count(old) == 1, old
+    result = grade_folder("classical", folder_with(KEPT.replace(old, new)))
+    explained = [t for t in result.tests if t.status == "failed" and t.name.startswith(check)]
+    said = [
+        t
+        for t in explained
+        if any(message_id in message_ids(m) for _, m in t.lines) and phrase in t.output
+    ]
+    assert said, [(t.name, t.output) for t in explained] or failures(result)
+    in_korean = render_result(copy.deepcopy(result), "ko")
+    output = next(t.output for t in in_korean.tests if t.nodeid == said[0].nodeid)
+    assert korean in output and phrase not in output, output

@@ -1,51 +1,21 @@
 """Check bodies shared by the public and hidden classical checks (ships to students).
 
 Each function checks one case; the test modules choose the cases and points.
-Data generators draw everything from the check's `rng`, so the public checks
-are deterministic and the hidden ones follow the grading seed.
+The data generators (`data.py`) draw everything from the check's `rng`, so the
+public checks are deterministic and the hidden ones follow the grading seed.
 """
 
 from functools import partial
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare, compare_all
-
-# ---------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------
-
-
-def regression_data(rng, n, d, noise=0.3):
-    """Features with mixed scales and offsets; y linear in X with an intercept and noise."""
-    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3.0, d) + rng.uniform(-2, 2, d)
-    w = rng.standard_normal(d)
-    y = X @ w + rng.uniform(-3, 3) + noise * rng.standard_normal(n)
-    return X, y
-
-
-def classification_data(rng, n, d, scale=1.0):
-    """int64 labels 0/1 drawn from a logistic model; both classes present."""
-    X = rng.standard_normal((n, d))
-    w = rng.standard_normal(d) * scale
-    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(X @ w + 0.3)))).astype(np.int64)
-    y[:2] = [0, 1]
-    return X, y
-
-
-def blobs(rng, n_per, k, d=2, spread=0.5):
-    """k Gaussian blobs of n_per points each, centers in [-6, 6]^d."""
-    means = rng.uniform(-6, 6, (k, d))
-    return np.concatenate([m + spread * rng.standard_normal((n_per, d)) for m in means])
-
-
-def split_data(rng, n, d, classes):
-    """Distinct values on a 1/8 grid per feature (exact in any float type) and int labels."""
-    X = np.stack([rng.permutation(n) / 8.0 for _ in range(d)], axis=1)
-    y = rng.integers(0, classes, n).astype(np.int64)
-    y[:classes] = np.arange(classes)
-    return X, y
-
+from autograder.checkkit import CheckFailure, compare, compare_all, mistake_line, msg
+from autograder.checks.classical.data import (
+    blobs,
+    classification_data,
+    regression_data,
+    split_data,
+)
 
 # ---------------------------------------------------------------------------
 # Generic comparisons
@@ -67,9 +37,9 @@ def check_outputs(sub, oracle, name, args, names, *, task=None, rtol=1e-6, atol=
         if named is None:
             raise
         mistake, message = named
-        raise CheckFailure(
-            f"{failure.message}\n  Likely mistake ({mistake}): {message}", diagnosis=mistake
-        ) from None
+        # the kind stays "wrong" (not the comparison's "nan"), as it always was
+        lines = [*failure.lines, ("  ", mistake_line(mistake, message))]
+        raise CheckFailure(lines, diagnosis=mistake) from None
     return got
 
 
@@ -158,12 +128,14 @@ def linreg_inputs_case(sub, oracle, rng):
     X, y = regression_data(rng, 15, 3)
     want = oracle.call("linear_regression_fit", X, y)
     got = sub.run(linreg_defaults_and_inputs, X, y)
-    call = "linear_regression_fit(X, y) with the default l2"
+    call = msg("classical.default_l2_call", "linear_regression_fit(X, y) with the default l2")
     if not isinstance(got, (tuple, list)) or len(got) != 4:
-        raise CheckFailure(f"{call}\n  expected a tuple (w, b)")
+        problem = msg("classical.expected_tuple", "expected a tuple ({names})", names="w, b")
+        raise CheckFailure([problem], call=call)
     compare_all(got[:2], want, ("w", "b"), call=call)
     if not (np.array_equal(got[2], X) and np.array_equal(got[3], y)):
-        raise CheckFailure(f"{call}\n  X or y was modified in place; work on copies")
+        problem = msg("classical.data_modified", "X or y was modified in place; work on copies")
+        raise CheckFailure([problem], call=call)
 
 
 def r2_case(sub, oracle, rng, kinds):
@@ -184,7 +156,8 @@ def r2_case(sub, oracle, rng, kinds):
             y = np.full(12, -0.5)
             y_pred = y.copy()
         cases.append((y, y_pred))
-    check_scalar_batch(sub, oracle, r2_many, "r2_score", cases, what="R^2 values")
+    what = msg("classical.r2_values", "R^2 values")
+    check_scalar_batch(sub, oracle, r2_many, "r2_score", cases, what=what)
 
 
 def soft_threshold_case(sub, oracle, rng, size):
@@ -231,11 +204,14 @@ def logistic_loss_case(sub, oracle, rng, n, d, l2, logit_scale=1.0):
     ):
         for name, message in oracle.mistakes("logistic_loss_and_grad"):
             if name == "logistic_loss_overflows":
-                raise CheckFailure(
-                    f"{call}\n  loss: expected {want[0]:.6g}, got {got[0]} (logits up to "
-                    f"{float(np.max(np.abs(X @ w + b))):.3g})\n  Likely mistake ({name}): {message}",
-                    diagnosis=name,
+                problem = msg(
+                    "classical.loss_not_finite",
+                    "loss: expected {want}, got {got} (logits up to {top})",
+                    want=f"{want[0]:.6g}",
+                    got=str(got[0]),
+                    top=f"{float(np.max(np.abs(X @ w + b))):.3g}",
                 )
+                raise CheckFailure([problem], call=call).naming(name, message)
     compare_all(got, want, ("loss", "dw", "db"), call=call, mistakes=mistakes)
 
 
@@ -333,24 +309,47 @@ def kfold_case(sub, oracle, n, k):
     got = sub.call("kfold_indices", n, k)
     call = sub.last_call
     if not isinstance(got, (list, tuple)) or len(got) != k:
-        raise CheckFailure(f"{call}\n  expected a list of {k} (train_idx, val_idx) pairs")
+        problem = msg(
+            "classical.fold_count",
+            "expected a list of {count} (train_idx, val_idx) pairs",
+            count=k,
+        )
+        raise CheckFailure([problem], call=call)
     for i, pair in enumerate(got):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise CheckFailure(f"{call}\n  split {i}: expected a pair (train_idx, val_idx)")
+            problem = msg(
+                "classical.fold_pair",
+                "split {index}: expected a pair (train_idx, val_idx)",
+                index=i,
+            )
+            raise CheckFailure([problem], call=call)
         for part in pair:
             arr = np.asarray(part)
             if arr.ndim != 1 or arr.dtype.kind not in "iu" or np.any((arr < 0) | (arr >= n)):
-                raise CheckFailure(
-                    f"{call}\n  split {i}: expected 1-D integer index arrays with values in "
-                    f"[0, {n}), got {arr.dtype} of shape {arr.shape}"
+                problem = msg(
+                    "classical.fold_indices",
+                    "split {index}: expected 1-D integer index arrays with values in [0, {n}), "
+                    "got {dtype} of shape {shape}",
+                    index=i,
+                    n=n,
+                    dtype=str(arr.dtype),
+                    shape=str(arr.shape),
                 )
+                raise CheckFailure([problem], call=call)
+    table = msg("classical.fold_table", "fold table (1 = validation, 2 = train)")
     compare(
-        fold_table(got, n), fold_table(want, n), what="fold table (1 = validation, 2 = train)",
-        call=call, rtol=0, atol=0, mistakes=mistakes,
+        fold_table(got, n), fold_table(want, n), what=table, call=call, rtol=0, atol=0,
+        mistakes=mistakes,
     )  # fmt: skip
     for i, (pair, pair_want) in enumerate(zip(got, want)):
         for part, part_want, label in zip(pair, pair_want, ("train_idx", "val_idx")):
-            compare(part, part_want, what=f"split {i} {label} (in increasing order)", call=call)
+            what = msg(
+                "classical.fold_part",
+                "split {index} {part} (in increasing order)",
+                index=i,
+                part=label,
+            )
+            compare(part, part_want, what=what, call=call)
 
 
 # ---------------------------------------------------------------------------
@@ -361,7 +360,8 @@ def kfold_case(sub, oracle, n, k):
 def gini_case(sub, oracle, rng, sizes, classes):
     label_sets = [rng.integers(0, classes, size).astype(np.int64) for size in sizes]
     label_sets.append(np.full(5, 3, dtype=np.int64))  # pure
-    check_scalar_batch(sub, oracle, gini_many, "gini_impurity", label_sets, what="Gini impurities")
+    what = msg("classical.gini_values", "Gini impurities")
+    check_scalar_batch(sub, oracle, gini_many, "gini_impurity", label_sets, what=what)
 
 
 def best_split_case(sub, oracle, X, y):
