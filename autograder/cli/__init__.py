@@ -279,16 +279,16 @@ def report_command(grades_dir: Path, out: Path, students_dir: Path | None, publi
 
 
 def _register_groups() -> None:
-    from autograder.cli.export import export_group
-    from autograder.cli.gradebook import gradebook_group, regrade_command
-    from autograder.cli.hint import hint_command
-    from autograder.cli.quiz import quiz
-
-    main.add_command(export_group)
-    main.add_command(hint_command)
-    main.add_command(quiz)
-    main.add_command(gradebook_group)
-    main.add_command(regrade_command)
+    """The commands of their own modules, each imported only when it runs."""
+    main.lazy.update(
+        {
+            "export": "autograder.cli.export:export_group",
+            "gradebook": "autograder.cli.gradebook:gradebook_group",
+            "hint": "autograder.cli.hint:hint_command",
+            "quiz": "autograder.cli.quiz:quiz",
+            "regrade": "autograder.cli.gradebook:regrade_command",
+        }
+    )
 
 
 _register_groups()

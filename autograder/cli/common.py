@@ -33,9 +33,26 @@ __all__ = [
 
 
 class CourseGroup(click.Group):
-    """A click group whose expected errors are one readable line and exit status 2."""
+    """A click group whose expected errors are one readable line and exit status 2.
+
+    `lazy` names commands by "module:attribute", imported only when that command
+    runs or --help lists it: `dlcourse check` loads nothing of the quizzes.
+    """
 
     group_class = type  # subgroups made with @group.group() are CourseGroups too
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
