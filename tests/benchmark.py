@@ -1,6 +1,7 @@
 """Speed figures of the grader (a script that prints numbers, not a test).
 
     .venv/bin/python tests/benchmark.py [--copies 20] [--torch-copies 12] [--no-nbgrader]
+    .venv/bin/python tests/benchmark.py --assignment vit [--assignment bert] [--torch-copies 12]
 
 Prints, in one run:
 
@@ -144,6 +145,9 @@ def copies_of_reference(assignment: str, count: int, into: Path) -> Path:
         folder.mkdir(parents=True)
         for stem in spec.module_stems:
             shutil.copy(ROOT / "solutions" / assignment / f"{stem}.py", folder / f"{stem}.py")
+        for helper in (ROOT / "solutions" / assignment).glob("*.py"):  # vit, bert: transformer.py
+            if not (folder / helper.name).exists():
+                shutil.copy(helper, folder / helper.name)
     return subs
 
 
@@ -366,9 +370,30 @@ def main() -> None:
     parser.add_argument("--torch-copies", type=int, default=12, help="transformer submissions")
     parser.add_argument("--rounds", type=int, default=5, help="worker starts to time")
     parser.add_argument("--no-nbgrader", action="store_true")
+    parser.add_argument(
+        "--assignment",
+        action="append",
+        metavar="ID",
+        help="measure only this assignment (repeatable): --torch-copies copies of a torch "
+        "assignment's reference, --copies of a numpy one, and one worker's cost",
+    )
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     work = Path(tempfile.mkdtemp(prefix="dlcourse-bench-"))
+    if options.assignment:
+        from autograder.config import load_course
+
+        course = load_course(ROOT)
+        try:
+            for assignment in options.assignment:
+                torch = course.assignment(assignment).torch
+                bench_grade(assignment, options.torch_copies if torch else options.copies, work)
+            print("one sandboxed worker (start, import the reference, close), in this process:")
+            for assignment in options.assignment:
+                bench_worker(assignment, options.rounds)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         conv = bench_grade("conv", options.copies, work)
         bench_grade("transformer", options.torch_copies, work)

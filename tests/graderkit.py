@@ -37,7 +37,11 @@ def mutant_folder(assignment: str, mistake: object) -> Path:
     from autograder.checkkit.mutants import write_mutant
 
     folder = Path(tempfile.mkdtemp(prefix=f"mutant-{assignment}-")) / "student"
-    write_mutant(assignment, mistake, folder, ROOT)  # type: ignore[arg-type]
+    target = write_mutant(assignment, mistake, folder, ROOT)  # type: ignore[arg-type]
+    # the reference's other modules come along unchanged (vit and bert import transformer.py)
+    for module in sorted((ROOT / "solutions" / assignment).glob("*.py")):
+        if module.name != target.name:
+            (folder / module.name).write_bytes(module.read_bytes())
     return folder
 
 

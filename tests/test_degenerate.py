@@ -36,7 +36,7 @@ ASSIGNMENTS = sorted(
     for a in load_course(ROOT).assignments
     if (ROOT / "autograder" / "checks" / a / "private" / "test_hidden.py").is_file()
 )
-TORCH = {"transformer", "cnn", "seq2seq"}
+TORCH = {"transformer", "cnn", "seq2seq", "vit", "bert"}
 MODES = ["zeros", "ones", "constant", "random", "echo"]
 
 # Appended to the reference source. Double braces: str.format escapes.
@@ -118,7 +118,11 @@ def _tensor(value, args):
     if _MODE == "constant":
         return torch.full_like(value, 0.5)
     if _MODE == "random":
-        return torch.randn_like(value) if value.is_floating_point() else value
+        if value.is_floating_point():
+            return torch.randn_like(value)
+        if value.dtype == torch.bool:
+            return torch.rand(value.shape) < 0.5
+        return torch.randint(0, 3, value.shape, dtype=value.dtype)  # random labels
     sources = [a for a in args if isinstance(a, torch.Tensor)]
     if not sources:
         return torch.zeros_like(value)
@@ -283,12 +287,16 @@ def train_epoch(model, loader, optimizer, loss_fn, scheduler=None):
 
 
 def degenerate_folder(assignment: str, mode: str, extra: str = "") -> Path:
+    """The reference with the wrapper appended to each of its modules (vit and bert have two)."""
     folder = Path(tempfile.mkdtemp(prefix=f"degenerate-{assignment}-{mode}-")) / "student"
     folder.mkdir()
-    source = (ROOT / "solutions" / assignment / f"{assignment}.py").read_text(encoding="utf-8")
     tables = TORCH_TABLES if assignment in TORCH else NUMPY_TABLES
     wrapper = (tables + WRAPPER).format(mode=mode) if mode != "extra" else ""
-    (folder / f"{assignment}.py").write_text(source + extra + wrapper, encoding="utf-8")
+    for module in sorted((ROOT / "solutions" / assignment).glob("*.py")):
+        source = module.read_text(encoding="utf-8")
+        if module.stem == assignment:
+            source += extra
+        (folder / module.name).write_text(source + wrapper, encoding="utf-8")
     return folder
 
 

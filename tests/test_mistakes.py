@@ -25,6 +25,8 @@ ASSIGNMENTS = (
     "rnn",
     "transformer",
     "seq2seq",
+    "vit",
+    "bert",
 )
 
 # The mistakes each assignment's issue names: they must stay covered.
@@ -84,6 +86,19 @@ REQUIRED = {
         "greedy_includes_eos",
         "beam_no_length_normalisation",
     },
+    "vit": {
+        "patchify_reshape_only",
+        "patches_column_major",
+        "cls_token_missing",
+        "head_on_mean_of_tokens",
+    },
+    "bert": {
+        "special_tokens_selected",
+        "split_order_random_first",
+        "random_from_whole_vocabulary",
+        "mlm_loss_over_all_positions",
+        "mask_blocks_padded_queries",
+    },
 }
 
 # Code a message must not quote (it explains, it does not hand out code); other
@@ -92,6 +107,8 @@ CODE_WORDS = {
     "attention": ("np.",),
     "transformer": ("torch.", "self."),
     "seq2seq": ("torch.", "self."),
+    "vit": ("torch.", "self."),
+    "bert": ("torch.", "self."),
 }
 
 

@@ -35,7 +35,7 @@ ASSIGNMENTS = sorted(
     for a in COURSE.assignments
     if (ROOT / "autograder" / "checks" / a / "test_public.py").is_file()
 )
-SLOW = {"transformer", "cnn", "seq2seq"}
+SLOW = {"transformer", "cnn", "seq2seq", "vit", "bert"}
 
 
 class AskedOracle(LiveOracle):

@@ -297,16 +297,16 @@ def evaluate(model, loader, loss_fn):
     Batches are (ids, segments, y). The model's train/eval mode is restored afterwards.
     Returns (mean_loss, accuracy), both floats, each batch weighted by its size.
     """
-    was_training = model.training
+    mode_before = model.training
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     with torch.no_grad():
-        for ids, segments, y in loader:
+        for ids, segments, target in loader:
             logits = model(ids, segments)
-            total_loss += loss_fn(logits, y).item() * len(y)
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            count += len(y)
-    model.train(was_training)
+            total_loss += loss_fn(logits, target).item() * len(target)
+            correct += (logits.argmax(dim=1) == target).sum().item()
+            count += len(target)
+    model.train(mode_before)
     return total_loss / count, correct / count
 
 

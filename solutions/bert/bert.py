@@ -314,16 +314,16 @@ def evaluate(model, loader, loss_fn):
     Batches are (ids, segments, y). The model's train/eval mode is restored afterwards.
     Returns (mean_loss, accuracy), both floats, each batch weighted by its size.
     """
-    was_training = model.training
+    mode_before = model.training
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     with torch.no_grad():
-        for ids, segments, y in loader:
+        for ids, segments, target in loader:
             logits = model(ids, segments)
-            total_loss += loss_fn(logits, y).item() * len(y)
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            count += len(y)
-    model.train(was_training)
+            total_loss += loss_fn(logits, target).item() * len(target)
+            correct += (logits.argmax(dim=1) == target).sum().item()
+            count += len(target)
+    model.train(mode_before)
     return total_loss / count, correct / count
 
 
@@ -362,15 +362,15 @@ def fine_tune(model, loader, epochs, lr, weight_decay=0.0, val_loader=None, loss
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     for _ in range(epochs):
         model.train()
-        total_loss, count = 0.0, 0
+        epoch_loss, seen = 0.0, 0
         for ids, segments, y in loader:
             optimizer.zero_grad()
             loss = loss_fn(model(ids, segments), y)
             loss.backward()
             optimizer.step()
-            total_loss += loss.item() * len(y)
-            count += len(y)
-        history["train_loss"].append(total_loss / count)
+            epoch_loss += loss.item() * len(y)
+            seen += len(y)
+        history["train_loss"].append(epoch_loss / seen)
         if val_loader is not None:
             val_loss, val_acc = evaluate(model, val_loader, loss_fn)
             history["val_loss"].append(val_loss)

@@ -1,0 +1,1 @@
+"""Checks of the bert assignment (BERT's pre-training pieces on the student's own blocks)."""

@@ -1,0 +1,1 @@
+"""Private checks of the assignment: never shipped to students."""
