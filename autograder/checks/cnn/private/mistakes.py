@@ -86,7 +86,7 @@ MISTAKES = [
         task="evaluate",
         message=(
             "evaluate leaves the model in eval mode: remember model.training before switching "
-            "to eval and put it back afterwards with model.train(was_training)."
+            "to eval, and afterwards pass that value to model.train to restore the mode."
         ),
         replace=(("    model.train(was_training)\n", ""),),
     ),
@@ -95,7 +95,8 @@ MISTAKES = [
         task="evaluate",
         message=(
             "evaluate switches the model to train mode afterwards even when it came in eval "
-            "mode: restore the mode it had before the call, model.train(was_training)."
+            "mode: pass the model.training value remembered before the call to model.train to "
+            "restore the mode it had."
         ),
         replace=(("    model.train(was_training)\n", "    model.train()\n"),),
     ),
