@@ -89,10 +89,12 @@ def render(message: Message, translate: Translate = _identity) -> str:
 
 
 def _render_value(value: Any, translate: Translate) -> Any:
+    """A value as its template shows it: a message in the same language, a list as its
+    items joined by commas (names of compared values, each perhaps a message)."""
     if isinstance(value, Message):
         return render(value, translate)
     if isinstance(value, list):
-        return [_render_value(item, translate) for item in value]
+        return ", ".join(str(_render_value(item, translate)) for item in value)
     return value
 
 

@@ -335,7 +335,7 @@ def compare_all(
                     "compare.tuple",
                     "expected a tuple of {count} values ({names}), got {got}",
                     count=len(want),
-                    names=", ".join(str(name) for name in names),
+                    names=list(names),
                     got=str(count),
                 )
             ],

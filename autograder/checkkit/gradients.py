@@ -205,7 +205,7 @@ def check_backward_numeric(
                 "gradients.tuple",
                 "expected a tuple of {count} gradients ({names})",
                 count=len(grads),
-                names=", ".join(grads),
+                names=list(grads),
             ),
             kind="type",
             call=call,

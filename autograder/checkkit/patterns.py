@@ -37,7 +37,7 @@ def check_forward(
             msg(
                 "patterns.tuple",
                 "expected a tuple ({names}), got {got}",
-                names=", ".join([*outputs, "cache"]),
+                names=[*outputs, "cache"],
                 got=describe_value(got),
             ),
             kind="type",
