@@ -63,9 +63,6 @@ def lstm_step_both(module, args, dnext_h, dnext_c):
     return module.lstm_step_backward(dnext_h, dnext_c, cache)
 
 
-lstm_step_both.describe = "lstm_step_backward after lstm_step_forward"
-
-
 # ---------------------------------------------------------------------------
 # Check bodies
 # ---------------------------------------------------------------------------

@@ -87,9 +87,6 @@ def lstm_step_outputs(module, calls):
     return [tuple(module.lstm_step_forward(*args)[:2]) for args in calls]
 
 
-lstm_step_outputs.describe = "lstm_step_forward on slightly shifted inputs"
-
-
 @pytest.mark.task("lstm_step_backward")
 @pytest.mark.points(3)
 def test_lstm_step_backward_numeric(sub, oracle, rng):
