@@ -277,16 +277,21 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def results_folder(student: str) -> str:
+    """The folder (and report page) name of `student`'s results under a batch's output.
+
+    A batch's names are escaped already (a '%' of theirs stays); others are escaped here.
+    """
+    plain = student.replace("%", "")
+    folder = student if safe_student_name(plain) == plain else safe_student_name(student)
+    if folder in {".", ".."}:
+        raise ValueError(f"{student!r} cannot name a results folder")
+    return folder
+
+
 def write_results(out_dir: Path, result: SubmissionResult) -> Path:
     """Write `out_dir/<student>/results.json`; return its path."""
-    plain = result.student.replace("%", "")
-    # A batch's names are escaped already (a '%' of theirs stays); others are escaped here.
-    folder = (
-        result.student if safe_student_name(plain) == plain else safe_student_name(result.student)
-    )
-    if folder in {".", ".."}:
-        raise ValueError(f"{result.student!r} cannot name a results folder")
-    path = Path(out_dir) / folder / "results.json"
+    path = Path(out_dir) / results_folder(result.student) / "results.json"
     atomic_write_text(path, results_text(result))
     return path
 

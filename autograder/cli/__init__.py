@@ -110,7 +110,8 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     "--seed",
     type=int,
     default=None,
-    help="Seed for every hidden check (default: one per student, derived from the name).",
+    help="Seed for every graded input (default: one per student, keyed by the course's "
+    "secret DLCOURSE_GRADING_SECRET, else drawn for this batch; recorded in the results).",
 )
 @click.option(
     "--force",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from pathlib import Path
 from autograder.config import Assignment, Course, load_course
 from autograder.engine.redact import redact_hidden_feedback
 from autograder.engine.runner import run_checks
+from autograder.engine.seeds import process_key
 from autograder.feedback import problem_message, render_result, summary_lines
 from autograder.feedback.render import error_lines
 from autograder.intake.staging import (
@@ -33,7 +33,9 @@ from autograder.sandbox.host import describe
 
 
 def default_seed(assignment: str, student: str) -> int:
-    return zlib.crc32(f"{assignment}/{student}".encode()) & 0x7FFFFFFF
+    """The grading seed when none is given: keyed by the course's grading secret, else by a
+    key drawn for this process (`autograder.engine.seeds`); no student can compute it."""
+    return process_key().seed(assignment, student)
 
 
 def late_days(stamp: datetime | None, assignment: Assignment) -> int:

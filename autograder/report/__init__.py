@@ -63,6 +63,7 @@ def build_report(
         folder = Path(students_dir)
         for result in results:
             page = folder / f"{student_page_name(result.student)}.html"
-            _write(page, student_page(result, student_view(result, published=published)))
+            shown = student_view(result, published=published)
+            _write(page, student_page(result, shown, published=published))
             written.student_pages.append(page)
     return written

@@ -110,8 +110,14 @@ def _check_row(test: CheckResult) -> str:
     )
 
 
-def student_page(result: SubmissionResult, shown: list[CheckResult]) -> str:
-    """One student's feedback: only the checks in `shown` (what they may see)."""
+def student_page(
+    result: SubmissionResult, shown: list[CheckResult], *, published: bool = False
+) -> str:
+    """One student's feedback: only the checks in `shown` (what they may see).
+
+    The grading seed shows only once grades are `published`: before, it would tell
+    the student what a regrade of the same submission draws.
+    """
     shown_ids = {id(t) for t in shown}
     withheld = [t for t in result.tests if id(t) not in shown_ids]
     failed = [t for t in shown if t.status != "passed"]
@@ -138,7 +144,7 @@ def student_page(result: SubmissionResult, shown: list[CheckResult]) -> str:
     )
     return Template(template("student.html")).substitute(
         title=_e(f"{result.assignment}: feedback for {result.student}"),
-        subtitle=_e(f"seed {result.seed}"),
+        subtitle=_e(f"seed {result.seed}" if published else "grades not published yet"),
         css=template("report.css"),
         cards="\n".join(cards),
         output=_e(summary),
