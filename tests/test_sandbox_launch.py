@@ -17,7 +17,7 @@ import pytest
 from autograder.sandbox import isolation, limits
 from autograder.sandbox.host import Worker
 from autograder.sandbox.launch.base import Launcher
-from autograder.sandbox.launch.bwrap import Bubblewrap
+from autograder.sandbox.launch.bwrap import Bubblewrap, bwrap_path
 from autograder.sandbox.launch.rlimits import RlimitsOnly
 
 SANDBOX = Path(isolation.__file__).resolve().parent
@@ -122,7 +122,7 @@ def test_the_bubblewrap_launcher_shows_the_worker_only_its_paths(tmp_path):
         tmp_path / "runtime", tmp_path / "sub", secrets=[tmp_path], forbidden=()
     )
     argv = wrapped.argv("worker.py", "3", "4")
-    assert argv[0] == isolation.bwrap_path() and "--clearenv" in argv
+    assert argv[0] == bwrap_path() and "--clearenv" in argv
     assert argv[-3:] == [f"{wrapped.runtime}/worker.py", "3", "4"]
     assert (wrapped.runtime, wrapped.sub) == ("/sandbox/runtime", "/sandbox/sub")
     assert wrapped.env is None and not wrapped.new_session

@@ -1,7 +1,7 @@
 """Starting, talking to and killing the sandboxed worker (grader side).
 
-How the worker is isolated is its launcher's business (`isolation.launcher()`,
-one of `launch/`), how much it may use, `limits`'; what can go wrong, in
+How the worker is isolated is up to its launcher (`isolation.launcher()`, one
+of `launch/`), how much it may use to `limits`; what can go wrong is in
 `errors`. The sandbox package imports nothing else of the grader: it is the
 trust boundary, and it stays small enough to read in one sitting.
 """
