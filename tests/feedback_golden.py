@@ -67,27 +67,17 @@ def _checks(result: Any) -> list[dict[str, Any]]:
 
 
 def _localized(result: Any) -> Any:
-    """`result` rendered in Korean (from its message ids, or, before those, from its text)."""
-    try:
-        from autograder.feedback import render_result
-    except ImportError:
-        from autograder.feedback.korean import localize_result
+    """`result` rendered in Korean from its message ids and values."""
+    from autograder.feedback import render_result
 
-        localize_result(result)
-        return result
     return render_result(result, "ko")
 
 
 def _mistakes(assignment: str) -> list[Any]:
     import importlib
 
-    for module in (f"autograder.checks.{assignment}.private.mistakes",
-                   f"autograder.checks.{assignment}.mistakes"):  # fmt: skip
-        try:
-            return list(importlib.import_module(module).MISTAKES)
-        except ModuleNotFoundError:
-            continue
-    raise ModuleNotFoundError(f"no mistakes of {assignment}")
+    module = importlib.import_module(f"autograder.checks.{assignment}.private.mistakes")
+    return list(module.MISTAKES)
 
 
 def describe(result: Any) -> dict[str, Any]:

@@ -102,10 +102,11 @@ def test_mistakes_are_named_in_the_bundle(bundle):
 def test_korean_feedback_ships_without_hidden_texts(bundle):
     """Does the bundle explain failures in Korean, with the public Korean texts only?"""
     out, _ = bundle
-    assert not list(out.rglob("ko_hidden.toml")) and not list(out.rglob("failures_ko_hidden.py"))
+    assert not list(out.rglob("private")) and not list(out.rglob("ko_*.toml"))
     for assignment in ASSIGNMENTS:
         if (ROOT / "autograder" / "checks" / assignment / "test_public.py").is_file():
-            assert (out / "autograder" / "checks" / assignment / "ko_public.toml").is_file()
+            catalog = out / "autograder" / "checks" / assignment / "locale" / "ko" / "LC_MESSAGES"
+            assert (catalog / "checks.mo").is_file()
     mistake = next(m for m in MISTAKES if m.name == "flipped_kernel")
     result = run_check(out, "--lang", "ko", "--path", mutant_folder("conv", mistake))
     data = json.loads(result.stdout)
