@@ -26,14 +26,10 @@ import ast
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare_all, scan_files
+from autograder.checkkit import CheckFailure, compare_all, msg, scan_files
 from autograder.checks.bert.harness import run_bert
 
 PAD, CLS, SEP, MASK = 0, 1, 2, 3
-REFUSAL = (
-    "your blocks must be your own attention: the submission uses {what}, which is not "
-    "allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or nn.Transformer*)"
-)
 
 
 # ---------------------------------------------------------------------------
@@ -121,6 +117,16 @@ def random_ids(rng, B, L, V, special_ids, special_share=0.2):
 # ---------------------------------------------------------------------------
 # The grader's side
 # ---------------------------------------------------------------------------
+def refusal(what):
+    """The message that refuses a forbidden attention API (`what` names what was found)."""
+    return msg(
+        "bert.refusal",
+        "your blocks must be your own attention: the submission uses {what}, which is not "
+        "allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or nn.Transformer*)",
+        what=what,
+    )
+
+
 def _module_mode_calls(data):
     """Lines that call a method `.eval()` without arguments (a module's eval mode)."""
     try:
@@ -161,7 +167,7 @@ def refuse_forbidden_source(sub):
     ]
     if found:
         shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
-        raise CheckFailure(REFUSAL.format(what=shown), diagnosis="forbidden-api", kind="forbidden")
+        raise CheckFailure(refusal(shown), diagnosis="forbidden-api", kind="forbidden")
 
 
 def _values(result):
@@ -176,33 +182,55 @@ def check_task(sub, oracle, task, op, call, names, *, scan=False, **kw):
         refuse_forbidden_source(sub)
     got = sub.run(run_bert, op, **kw)
     if not isinstance(got, dict) or not isinstance(got.get("values"), list):
-        raise CheckFailure(f"{call}\n  the run returned {type(got).__name__}", kind="type")
+        reply = msg("bert.bad_reply", "the run returned {what}", what=type(got).__name__)
+        raise CheckFailure([reply], kind="type", call=call)
     if got.get("findings"):
         what = ", ".join(map(str, got["findings"]))
-        raise CheckFailure(
-            f"{call}\n  " + REFUSAL.format(what=what), diagnosis="forbidden-api", kind="forbidden"
-        )
+        raise CheckFailure([refusal(what)], diagnosis="forbidden-api", kind="forbidden", call=call)
     compare_all(_values(got), _values(want), names, call=call, mistakes=candidates.map(_values))
     return got
 
 
+def _grad_of(name):
+    return msg("bert.grad_of", "grad of {name}", name=name)
+
+
 def _grad_names(state):
-    return [f"grad of {name}" for name in sorted(state)]
+    return [_grad_of(name) for name in sorted(state)]
+
+
+def _shape(array):
+    return str(tuple(np.shape(array)))
+
+
+def _mask_call(ids, V, special, seed, p):
+    return msg(
+        "bert.call_mask_tokens",
+        "mask_tokens(ids of shape {shape}, vocab_size={V}, mask_id={mask}, special_ids={special}, "
+        "a torch.Generator seeded with {seed}, p={p})",
+        shape=_shape(ids),
+        V=V,
+        mask=MASK,
+        special=str(sorted(special)),
+        seed=seed,
+        p=p,
+    )
 
 
 def check_mask_tokens(sub, oracle, rng, B, L, V, special_ids, p=0.15, special_share=0.2):
     """mask_tokens: the same input ids and labels as the reference, from the same seed."""
     ids = random_ids(rng, B, L, V, special_ids, special_share)
     seed = int(rng.integers(2**31))
-    call = (
-        f"mask_tokens(ids of shape {ids.shape}, vocab_size={V}, mask_id={MASK}, special_ids="
-        f"{sorted(special_ids)}, torch.Generator().manual_seed({seed}), p={p})"
-    )
-    names = ["input_ids", "labels", "ids unchanged"]
+    call = _mask_call(ids, V, special_ids, seed, p)
+    names = ["input_ids", "labels", msg("bert.ids_unchanged", "ids unchanged")]
     check_task(
         sub, oracle, "mask_tokens", "mask_tokens", call, names,
         ids=ids, vocab_size=V, mask_id=MASK, special_ids=sorted(special_ids), seed=seed, p=p,
     )  # fmt: skip
+
+
+def _share(value):
+    return f"{value:.1%}"
 
 
 def check_mask_shares(sub, rng, B=100, L=200, V=50):
@@ -215,46 +243,72 @@ def check_mask_shares(sub, rng, B=100, L=200, V=50):
     special = [PAD, CLS, SEP, MASK]
     ids = random_ids(rng, B, L, V, set(special), 0.25)
     seed = int(rng.integers(2**31))
-    call = (
-        f"mask_tokens(ids of shape {ids.shape}, vocab_size={V}, mask_id={MASK}, special_ids="
-        f"{special}, torch.Generator().manual_seed({seed}), p=0.15)"
-    )
+    call = _mask_call(ids, V, special, seed, 0.15)
     kw = {"ids": ids, "vocab_size": V, "mask_id": MASK, "special_ids": special, "seed": seed,
           "p": 0.15}  # fmt: skip
     got = sub.run(run_bert, "mask_tokens", **kw)
     inputs, labels = (np.asarray(v) for v in got["values"][:2])
+    if inputs.shape != ids.shape or labels.shape != ids.shape:
+        problem = msg(
+            "bert.shares_shape",
+            "input_ids and labels of shape {got} and {labels}, expected {want}",
+            got=_shape(inputs),
+            labels=_shape(labels),
+            want=_shape(ids),
+        )
+        raise CheckFailure([problem], kind="shape", call=call)
     is_special = np.isin(ids, special)
     selected = labels != -100
     problems = []
-    if inputs.shape != ids.shape or labels.shape != ids.shape:
-        raise CheckFailure(f"{call}\n  outputs of shape {inputs.shape}, {labels.shape}, "
-                           f"expected {ids.shape}", kind="shape")  # fmt: skip
     if (selected & is_special).any():
-        problems.append(f"{int((selected & is_special).sum())} special tokens were selected")
+        problems.append(
+            msg(
+                "bert.shares_special",
+                "{count} special tokens were selected (never select a special token)",
+                count=int((selected & is_special).sum()),
+            )
+        )
     if not np.array_equal(labels[selected], ids[selected]):
-        problems.append("a label is not the original id of its position")
+        problems.append(msg("bert.shares_label", "a label is not the original id of its position"))
     if not np.array_equal(inputs[~selected], ids[~selected]):
-        problems.append("a position that was not selected changed")
+        problems.append(msg("bert.shares_changed", "a position that was not selected changed"))
     n_words, n = int((~is_special).sum()), int(selected.sum())
-    share = n / n_words
 
     def off(value, expected, count):  # more than 5 standard deviations away
         return abs(value - expected) > 5 * np.sqrt(expected * (1 - expected) / max(count, 1))
 
-    if off(share, 0.15, n_words):
-        problems.append(f"{share:.1%} of the words were selected, expected about 15%")
+    if off(n / n_words, 0.15, n_words):
+        problems.append(
+            msg(
+                "bert.shares_selected",
+                "{share} of the words were selected, expected about 15%",
+                share=_share(n / n_words),
+            )
+        )
     if n:
         masked = float(np.mean(inputs[selected] == MASK))
         kept = float(np.mean(inputs[selected] == ids[selected]))
         other = selected & (inputs != MASK) & (inputs != ids)
         if np.isin(inputs[other], special).any():
-            problems.append("a random word is a special id")
+            problems.append(msg("bert.shares_random_special", "a random word is a special id"))
         if off(masked, 0.8, n):
-            problems.append(f"{masked:.1%} of the selected became the mask, expected about 80%")
+            problems.append(
+                msg(
+                    "bert.shares_masked",
+                    "{share} of the selected became the mask, expected about 80%",
+                    share=_share(masked),
+                )
+            )
         if off(kept, 0.1 + 0.1 / (V - 4), n):
-            problems.append(f"{kept:.1%} of the selected kept their token, expected about 10%")
+            problems.append(
+                msg(
+                    "bert.shares_kept",
+                    "{share} of the selected kept their token, expected about 10%",
+                    share=_share(kept),
+                )
+            )
     if problems:
-        raise CheckFailure(f"{call}\n  " + "\n  ".join(problems))
+        raise CheckFailure(problems, call=call)
 
 
 def check_embeddings(sub, oracle, rng, B, L, V, max_len, D, n_segments=2, segments=True):
@@ -262,11 +316,23 @@ def check_embeddings(sub, oracle, rng, B, L, V, max_len, D, n_segments=2, segmen
     state = random_state(rng, embedding_shapes(V, max_len, D, n_segments))
     ids = rng.integers(0, V, size=(B, L)).astype(np.int64)
     segs = rng.integers(0, n_segments, size=(B, L)).astype(np.int64) if segments else None
-    shown = "no segments" if segs is None else f"segments of shape {segs.shape}"
-    call = (
-        f"BertEmbeddings({V}, {max_len}, {D}, {n_segments}) in float64 with random weights "
-        f"loaded by parameter name, forward on ids of shape {ids.shape} and {shown}, then backward"
-    )
+    model = f"BertEmbeddings({V}, {max_len}, {D}, {n_segments})"
+    if segs is None:
+        call = msg(
+            "bert.call_embeddings",
+            "{model} in float64 with random weights loaded by parameter name, forward on ids of "
+            "shape {shape} without segments, then backward",
+            model=model,
+            shape=_shape(ids),
+        )
+    else:
+        call = msg(
+            "bert.call_embeddings_segments",
+            "{model} in float64 with random weights loaded by parameter name, forward on ids and "
+            "segments of shape {shape}, then backward",
+            model=model,
+            shape=_shape(ids),
+        )
     check_task(
         sub, oracle, "BertEmbeddings.forward", "BertEmbeddings", call,
         ["out", *_grad_names(state)], sizes=[V, max_len, D, n_segments], state=state, ids=ids,
@@ -279,7 +345,12 @@ def check_attention_mask(sub, oracle, rng, B, L, V, pad_id=PAD):
     ids, _ = random_pairs(rng, B, L, V)
     if pad_id != PAD:
         ids = np.where(ids == PAD, pad_id, np.where(ids == pad_id, PAD, ids))
-    call = f"attention_mask(ids of shape {ids.shape} with padding id {pad_id}, pad_id={pad_id})"
+    call = msg(
+        "bert.call_attention_mask",
+        "attention_mask(padded ids of shape {shape}, pad_id={pad})",
+        shape=_shape(ids),
+        pad=pad_id,
+    )
     check_task(sub, oracle, "attention_mask", "attention_mask", call, ["mask"], ids=ids,
                pad_id=pad_id)  # fmt: skip
 
@@ -292,10 +363,12 @@ def check_mask_in_encoder(sub, oracle, rng, B, L, V, D, depth):
         shapes.update(_linear(f"blocks.{i}.mix", D, D))
     state = random_state(rng, shapes)
     ids, segments = random_pairs(rng, B, L, V)
-    call = (
-        f"BertEncoder({V}, {L}, {D}, depth={depth}) with the checks' mixing blocks (each token "
-        f"adds the mean of the tokens its mask row allows) on padded ids of shape {ids.shape}, "
-        "then backward"
+    call = msg(
+        "bert.call_mixing_encoder",
+        "{model} with the checks' mixing blocks (each token adds the mean of the tokens its mask "
+        "row allows) on padded ids of shape {shape}, then backward",
+        model=f"BertEncoder({V}, {L}, {D}, depth={depth})",
+        shape=_shape(ids),
     )
     check_task(
         sub, oracle, "attention_mask", "mask_in_encoder", call, ["out", *_grad_names(state)],
@@ -311,12 +384,15 @@ def check_mlm_loss(sub, oracle, rng, B, L, V, labelled=0.3, scale=1.0):
     chosen = rng.random((B, L)) < labelled
     chosen.flat[rng.integers(B * L)] = True
     labels[~chosen] = -100
-    call = (
-        f"mlm_loss(logits of shape {logits.shape}, labels with {int(chosen.sum())} labelled "
-        "positions and -100 elsewhere), then backward"
+    call = msg(
+        "bert.call_mlm_loss",
+        "mlm_loss(logits of shape {shape}, labels with {count} labelled positions and -100 "
+        "elsewhere), then backward",
+        shape=_shape(logits),
+        count=int(chosen.sum()),
     )
     check_task(
-        sub, oracle, "mlm_loss", "mlm_loss", call, ["loss", "grad of logits"],
+        sub, oracle, "mlm_loss", "mlm_loss", call, ["loss", _grad_of("logits")],
         logits=logits, labels=labels, upstream=float(rng.uniform(0.5, 2.0)),
     )  # fmt: skip
 
@@ -325,13 +401,19 @@ def check_cls_head(sub, oracle, rng, B, L, D, K, scale=1.0, dropout=0.0, repeats
     """ClsHead.forward: logits, the gradient of h and every parameter gradient match."""
     state = random_state(rng, head_shapes(D, K), scale)
     h = rng.standard_normal((B, L, D))
-    call = (
-        f"ClsHead({D}, {K}, dropout={dropout}) in float64 (eval mode) with random weights loaded "
-        f"by parameter name, forward on h of shape {h.shape}"
-        f"{f' ({repeats} times)' if repeats > 1 else ''}, then backward"
+    call = msg(
+        "bert.call_cls_head",
+        "{model} in float64 (eval mode) with random weights loaded by parameter name, forward "
+        "on h of shape {shape} ({count} times), then backward",
+        model=f"ClsHead({D}, {K}, dropout={dropout})",
+        shape=_shape(h),
+        count=repeats,
     )
-    names = ["logits", "grad of h", *_grad_names(state)]
-    names += [f"logits of forward pass {i + 2}" for i in range(repeats - 1)]
+    names = ["logits", _grad_of("h"), *_grad_names(state)]
+    names += [
+        msg("bert.logits_again", "logits of forward pass {number}", number=i + 2)
+        for i in range(repeats - 1)
+    ]
     check_task(
         sub, oracle, "ClsHead.forward", "ClsHead", call, names, sizes=[D, K, dropout],
         state=state, h=h, upstream=rng.standard_normal((B, K)), repeats=repeats,
@@ -360,15 +442,31 @@ def check_fine_tune(sub, oracle, rng, train_sizes, val_sizes, epochs, lr, weight
     }
     train = _tiny_data(rng, train_sizes, V, L, K)
     val = _tiny_data(rng, val_sizes, V, L, K) if val_sizes else None
-    call = (
-        f"fine_tune(the checks' classifier (embeddings, batch norm, linear; handed over in "
-        f"{'eval' if start_in_eval else 'train'} mode), {len(train_sizes)} batches of sizes "
-        f"{list(train_sizes)}, epochs={epochs}, lr={lr}, weight_decay={weight_decay}, "
-        f"val_loader={'None' if val is None else f'{len(val_sizes)} batches'})"
-    )
+    mode = "eval" if start_in_eval else "train"
+    options = f"epochs={epochs}, lr={lr}, weight_decay={weight_decay}"
+    if val is None:
+        call = msg(
+            "bert.call_fine_tune",
+            "fine_tune(the checks' classifier (embeddings, batch norm, a linear layer) handed "
+            "over in {mode} mode, batches of sizes {sizes}, {options}, no val_loader)",
+            mode=mode,
+            sizes=str(list(train_sizes)),
+            options=options,
+        )
+    else:
+        call = msg(
+            "bert.call_fine_tune_val",
+            "fine_tune(the checks' classifier (embeddings, batch norm, a linear layer) handed "
+            "over in {mode} mode, batches of sizes {sizes}, {options}, a val_loader of batches "
+            "of sizes {val})",
+            mode=mode,
+            sizes=str(list(train_sizes)),
+            options=options,
+            val=str(list(val_sizes)),
+        )
     names = ['history["train_loss"]', 'history["val_loss"]', 'history["val_acc"]']
-    names += [f"{name} after training" for name in sorted(state)]
-    names += ["bn.running_mean after training", "bn.running_var after training"]
+    after = [*sorted(state), "bn.running_mean", "bn.running_var"]
+    names += [msg("bert.after_training", "{name} after training", name=name) for name in after]
     check_task(
         sub, oracle, "fine_tune", "fine_tune", call, names, sizes=[V, E, K], state=state,
         train=train, val=val, epochs=epochs, lr=lr, weight_decay=weight_decay,
@@ -392,11 +490,16 @@ def check_classifier(sub, oracle, rng, B, L, sizes):
     shapes.update(head_shapes(D, sizes["num_classes"], prefix="cls_head."))
     state = random_state(rng, shapes)
     ids, segments = random_pairs(rng, B, L, sizes["vocab"])
-    shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
-    call = (
-        f"BertClassifier(BertEncoder({shown}) with your TransformerBlock) in float64 with random "
-        f"weights loaded by parameter name, forward on padded sentence pairs of shape "
-        f"{ids.shape}, then backward"
+    call = msg(
+        "bert.call_classifier",
+        "BertClassifier({encoder}, {classes}) with your TransformerBlock, in float64 with random "
+        "weights loaded by parameter name, forward on padded sentence pairs of shape {shape}, "
+        "then backward",
+        encoder="BertEncoder("
+        + ", ".join(f"{k}={v}" for k, v in sizes.items() if k != "num_classes")
+        + ")",
+        classes=sizes["num_classes"],
+        shape=_shape(ids),
     )
     check_task(
         sub, oracle, "TransformerBlock.forward", "classifier", call,
@@ -416,14 +519,28 @@ def check_block(sub, oracle, rng, cls, B, L, D, heads=2, F=16, padded=False):
         keys = np.arange(L)[None, :] < lengths[:, None]
         mask = np.repeat(keys[:, None, :], L, axis=1)
     init = {"MultiHeadSelfAttention": [D, heads], "FeedForward": [D, F]}.get(cls, [D, heads, F])
-    mask_text = "no mask" if mask is None else f"a padding mask of shape {mask.shape}"
-    call = (
-        f"{cls}({', '.join(map(str, init))}) of your transformer.py in float64 with random "
-        f"weights loaded by parameter name, forward on x of shape {x.shape} with {mask_text}, "
-        "then backward (`dlcourse check transformer` explains a failure here in detail)"
-    )
+    model = f"{cls}({', '.join(map(str, init))})"
+    if mask is None:
+        call = msg(
+            "bert.call_block",
+            "{model} of your transformer.py in float64 with random weights loaded by parameter "
+            "name, forward on x of shape {shape} with no mask, then backward (`dlcourse check "
+            "transformer` explains a failure here in detail)",
+            model=model,
+            shape=_shape(x),
+        )
+    else:
+        call = msg(
+            "bert.call_block_padded",
+            "{model} of your transformer.py in float64 with random weights loaded by parameter "
+            "name, forward on x of shape {shape} with a padding mask of shape {mask}, then "
+            "backward (`dlcourse check transformer` explains a failure here in detail)",
+            model=model,
+            shape=_shape(x),
+            mask=_shape(mask),
+        )
     check_task(
-        sub, oracle, f"{cls}.forward", "block", call, ["out", "grad of x", *_grad_names(state)],
+        sub, oracle, f"{cls}.forward", "block", call, ["out", _grad_of("x"), *_grad_names(state)],
         scan=cls != "FeedForward", cls=cls, init=init, state=state, x=x, mask=mask,
         upstream=rng.standard_normal(x.shape),
     )  # fmt: skip

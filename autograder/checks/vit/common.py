@@ -22,13 +22,8 @@ import ast
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare_all, scan_files
+from autograder.checkkit import CheckFailure, compare_all, msg, scan_files
 from autograder.checks.vit.harness import run_vit
-
-REFUSAL = (
-    "your blocks must be your own attention: the submission uses {what}, which is not "
-    "allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or nn.Transformer*)"
-)
 
 
 # ---------------------------------------------------------------------------
@@ -130,6 +125,16 @@ def random_mask(rng, shape):
 # ---------------------------------------------------------------------------
 # The grader's side
 # ---------------------------------------------------------------------------
+def refusal(what):
+    """The message that refuses a forbidden attention API (`what` names what was found)."""
+    return msg(
+        "vit.refusal",
+        "your blocks must be your own attention: the submission uses {what}, which is not "
+        "allowed (no F.scaled_dot_product_attention, nn.MultiheadAttention or nn.Transformer*)",
+        what=what,
+    )
+
+
 def _module_mode_calls(data):
     """Lines that call a method `.eval()` without arguments (a module's eval mode)."""
     try:
@@ -170,7 +175,7 @@ def refuse_forbidden_source(sub):
     ]
     if found:
         shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
-        raise CheckFailure(REFUSAL.format(what=shown), diagnosis="forbidden-api", kind="forbidden")
+        raise CheckFailure(refusal(shown), diagnosis="forbidden-api", kind="forbidden")
 
 
 def _values(result):
@@ -185,25 +190,33 @@ def check_task(sub, oracle, task, op, call, names, *, scan=False, **kw):
         refuse_forbidden_source(sub)
     got = sub.run(run_vit, op, **kw)
     if not isinstance(got, dict) or not isinstance(got.get("values"), list):
-        raise CheckFailure(f"{call}\n  the run returned {type(got).__name__}", kind="type")
+        reply = msg("vit.bad_reply", "the run returned {what}", what=type(got).__name__)
+        raise CheckFailure([reply], kind="type", call=call)
     if got.get("findings"):
         what = ", ".join(map(str, got["findings"]))
-        raise CheckFailure(
-            f"{call}\n  " + REFUSAL.format(what=what), diagnosis="forbidden-api", kind="forbidden"
-        )
+        raise CheckFailure([refusal(what)], diagnosis="forbidden-api", kind="forbidden", call=call)
     compare_all(_values(got), _values(want), names, call=call, mistakes=candidates.map(_values))
     return got
 
 
+def _grad_of(name):
+    return msg("vit.grad_of", "grad of {name}", name=name)
+
+
 def _grad_names(state):
-    return [f"grad of {name}" for name in sorted(state)]
+    return [_grad_of(name) for name in sorted(state)]
+
+
+def _shape(array):
+    return str(tuple(np.shape(array)))
 
 
 def check_patchify(sub, oracle, rng, B, C, H, W, p):
     """patchify: the same patches as the reference, the input left unchanged."""
     x = rng.standard_normal((B, C, H, W))
-    call = f"patchify(x of shape {x.shape}, p={p})"
-    check_task(sub, oracle, "patchify", "patchify", call, ["patches", "x unchanged"], x=x, p=p)
+    call = msg("vit.call_patchify", "patchify(x of shape {shape}, p={p})", shape=_shape(x), p=p)
+    names = ["patches", msg("vit.x_unchanged", "x unchanged")]
+    check_task(sub, oracle, "patchify", "patchify", call, names, x=x, p=p)
 
 
 def check_patch_embed(sub, oracle, rng, B, C, H, W, p, D, scale=1.0):
@@ -212,11 +225,14 @@ def check_patch_embed(sub, oracle, rng, B, C, H, W, p, D, scale=1.0):
     state = random_state(rng, shapes, scale)
     x = rng.standard_normal((B, C, H, W))
     upstream = rng.standard_normal((B, (H // p) * (W // p), D))
-    call = (
-        f"PatchEmbed({C}, {p}, {D}) in float64 with random weights loaded by parameter name, "
-        f"forward on x of shape {x.shape}, then backward"
+    call = msg(
+        "vit.call_patch_embed",
+        "{model} in float64 with random weights loaded by parameter name, forward on x of shape "
+        "{shape}, then backward",
+        model=f"PatchEmbed({C}, {p}, {D})",
+        shape=_shape(x),
     )
-    names = ["tokens", "grad of x", *_grad_names(state)]
+    names = ["tokens", _grad_of("x"), *_grad_names(state)]
     check_task(
         sub, oracle, "PatchEmbed.forward", "PatchEmbed", call, names,
         sizes=[C, p, D], state=state, x=x, upstream=upstream,
@@ -229,11 +245,16 @@ def check_patch_embed_linear(sub, oracle, rng, B, C, H, W, p, D):
     weight = rng.standard_normal((D, C, p, p)) / np.sqrt(C * p * p)
     bias = 0.3 * rng.standard_normal(D)
     upstream = rng.standard_normal((B, (H // p) * (W // p), D))
-    call = (
-        f"patch_embed_linear(x of shape {x.shape}, weight of shape {weight.shape}, bias of "
-        f"shape {bias.shape}, p={p}) in float64, then backward"
+    call = msg(
+        "vit.call_linear",
+        "patch_embed_linear(x of shape {x}, weight of shape {weight}, bias of shape {bias}, "
+        "p={p}) in float64, then backward",
+        x=_shape(x),
+        weight=_shape(weight),
+        bias=_shape(bias),
+        p=p,
     )
-    names = ["tokens", "grad of x", "grad of weight", "grad of bias"]
+    names = ["tokens", _grad_of("x"), _grad_of("weight"), _grad_of("bias")]
     check_task(
         sub, oracle, "patch_embed_linear", "patch_embed_linear", call, names,
         x=x, weight=weight, bias=bias, p=p, upstream=upstream,
@@ -247,15 +268,31 @@ def check_vit(sub, oracle, rng, B, sizes, scale=1.0, eval_mode=True, repeats=1):
     H, W = (image, image) if isinstance(image, int) else image
     x = rng.standard_normal((B, sizes["in_ch"], H, W))
     upstream = rng.standard_normal((B, sizes["num_classes"]))
-    shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
-    blocks = "your TransformerBlock" if sizes["depth"] else "no blocks"
-    call = (
-        f"ViT({shown}) in float64 ({'eval' if eval_mode else 'train'} mode, {blocks}) with "
-        f"random weights loaded by parameter name, forward on x of shape {x.shape}"
-        f"{f' ({repeats} times)' if repeats > 1 else ''}, then backward"
-    )
-    names = ["logits", "tokens that reach the final norm", "grad of x", *_grad_names(state)]
-    names += [f"logits of forward pass {i + 2}" for i in range(repeats - 1)]
+    model = "ViT(" + ", ".join(f"{k}={v}" for k, v in sizes.items()) + ")"
+    if sizes["depth"]:
+        call = msg(
+            "vit.call_vit_blocks",
+            "{model} in float64 (eval mode, built with your TransformerBlock) with random "
+            "weights loaded by parameter name, forward on x of shape {shape} ({count} times), "
+            "then backward",
+            model=model,
+            shape=_shape(x),
+            count=repeats,
+        )
+    else:
+        call = msg(
+            "vit.call_vit",
+            "{model} in float64 (eval mode, no blocks) with random weights loaded by parameter "
+            "name, forward on x of shape {shape}, then backward",
+            model=model,
+            shape=_shape(x),
+        )
+    names = ["logits", msg("vit.pre_norm_tokens", "tokens that reach the final norm")]
+    names += [_grad_of("x"), *_grad_names(state)]
+    names += [
+        msg("vit.logits_again", "logits of forward pass {number}", number=i + 2)
+        for i in range(repeats - 1)
+    ]
     check_task(
         sub, oracle, "ViT.forward", "ViT", call, names, scan=sizes["depth"] > 0,
         sizes=sizes, state=state, x=x, upstream=upstream, eval_mode=eval_mode, repeats=repeats,
@@ -265,7 +302,13 @@ def check_vit(sub, oracle, rng, B, sizes, scale=1.0, eval_mode=True, repeats=1):
 def check_cls_attention(sub, oracle, rng, B, A, gh, gw):
     """cls_attention: the CLS row of random attention weights as maps of the patch grid."""
     weights = random_attention(rng, B, A, gh * gw)
-    call = f"cls_attention(weights of shape {weights.shape}, grid=({gh}, {gw}))"
+    call = msg(
+        "vit.call_cls_attention",
+        "cls_attention(weights of shape {shape}, grid=({gh}, {gw}))",
+        shape=_shape(weights),
+        gh=gh,
+        gw=gw,
+    )
     check_task(
         sub, oracle, "cls_attention", "cls_attention", call, ["maps"],
         weights=weights, grid=[gh, gw],
@@ -283,13 +326,27 @@ def check_block(sub, oracle, rng, cls, B, L, D, heads=2, F=16, mask_kind=None, s
     elif mask_kind is not None:
         mask = random_mask(rng, (L, L) if mask_kind == "random2d" else (B, L, L))
     init = {"MultiHeadSelfAttention": [D, heads], "FeedForward": [D, F]}.get(cls, [D, heads, F])
-    mask_text = "no mask" if mask is None else f"a bool mask of shape {mask.shape}"
-    call = (
-        f"{cls}({', '.join(map(str, init))}) of your transformer.py in float64 with random "
-        f"weights loaded by parameter name, forward on x of shape {x.shape} with {mask_text}, "
-        "then backward (`dlcourse check transformer` explains a failure here in detail)"
-    )
-    names = ["out", "grad of x", *_grad_names(state)]
+    model = f"{cls}({', '.join(map(str, init))})"
+    if mask is None:
+        call = msg(
+            "vit.call_block",
+            "{model} of your transformer.py in float64 with random weights loaded by parameter "
+            "name, forward on x of shape {shape} with no mask, then backward (`dlcourse check "
+            "transformer` explains a failure here in detail)",
+            model=model,
+            shape=_shape(x),
+        )
+    else:
+        call = msg(
+            "vit.call_block_masked",
+            "{model} of your transformer.py in float64 with random weights loaded by parameter "
+            "name, forward on x of shape {shape} with a bool mask of shape {mask}, then backward "
+            "(`dlcourse check transformer` explains a failure here in detail)",
+            model=model,
+            shape=_shape(x),
+            mask=_shape(mask),
+        )
+    names = ["out", _grad_of("x"), *_grad_names(state)]
     check_task(
         sub, oracle, task, "block", call, names, scan=cls != "FeedForward",
         cls=cls, init=init, state=state, x=x, mask=mask, upstream=rng.standard_normal(x.shape),
