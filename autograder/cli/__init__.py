@@ -288,6 +288,7 @@ def _register_groups() -> None:
             "hint": "autograder.cli.hint:hint_command",
             "quiz": "autograder.cli.quiz:quiz",
             "regrade": "autograder.cli.gradebook:regrade_command",
+            "similarity": "autograder.cli.similarity:similarity_command",
         }
     )
 

@@ -1,0 +1,251 @@
+"""CNN layers (conv + pooling), forward and backward, numpy only.
+
+Dimension letters used throughout:
+- N: batch size           - C: input channels        - F: filters (output channels)
+- H, W: input height and width
+- KH, KW: kernel height and width
+- H', W' (written Ho, Wo in code): output height and width
+
+Every layer is a pair: `<name>_forward(...) -> (out, cache)` and
+`<name>_backward(dout, cache) -> gradients`. The cache holds whatever the
+backward pass needs; nobody but your own backward looks inside it.
+
+A convolution layer computes a cross-correlation (the kernel is NOT flipped),
+exactly like torch.nn.functional.conv2d:
+
+    out[n, f, i, j] = b[f] + sum_{c, p, q} w[f, c, p, q] * xp[n, c, i*S + p*D, j*S + q*D]
+
+where xp is x zero-padded by `pad` on each side of H and W, S is the stride and
+D the dilation. The output size is
+
+    Ho = 1 + (H + 2*pad - D*(KH - 1) - 1) // S      (and the same for Wo).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def conv_output_size(
+    size: int, kernel: int, stride: int = 1, pad: int = 0, dilation: int = 1
+) -> int:
+    """Output length along one axis: 1 + (size + 2*pad - dilation*(kernel-1) - 1) // stride."""
+    return 1 + (size + 2 * pad - dilation * (kernel - 1) - 1) // stride
+
+
+def _pool_size(size: int, pool: int, stride: int) -> int:
+    return 1 + (size - pool) // stride
+
+
+def avg_pool_forward(x: np.ndarray, pool: int = 2, stride: int = 2) -> tuple[np.ndarray, tuple]:
+    """Forward pass of average pooling (torch's avg_pool2d without padding).
+
+    Inputs:
+    - x: input of shape (N, C, H, W)
+    - pool: the window is pool x pool
+    - stride: step between windows
+
+    Returns a tuple of:
+    - out: shape (N, C, Ho, Wo) with Ho = 1 + (H - pool) // stride
+    - cache: what avg_pool_backward needs
+
+    Computes the mean of each window.
+    """
+    N, C, H, W = x.shape
+    Ho, Wo = _pool_size(H, pool, stride), _pool_size(W, pool, stride)
+    if Ho <= 0 or Wo <= 0:
+        raise ValueError("the pooling window does not fit in the input")
+    result = np.zeros((N, C, Ho, Wo))
+    for row in range(Ho):
+        for col in range(Wo):
+            blk = x[:, :, row * stride : row * stride + pool, col * stride : col * stride + pool]
+            result[:, :, row, col] = blk.mean(axis=(2, 3))
+    cache = (x.shape, pool, stride)
+    return result, cache
+
+
+def max_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Backward pass of max pooling.
+
+    Inputs:
+    - dout: upstream gradient of shape (N, C, Ho, Wo)
+    - cache: from max_pool_forward
+
+    Returns:
+    - dx: gradient with respect to x, shape (N, C, H, W)
+
+    The blank: fill `dx`. Windows may overlap when stride < pool: an element
+    then receives something from every window it belongs to, and those
+    contributions add up. Hints: `dlcourse hint conv max_pool_backward`.
+    """
+    x, pool, stride = cache
+    N, C, H, W = x.shape
+    _, _, Ho, Wo = dout.shape
+    dx = np.zeros_like(x)
+    for img in range(N):
+        for x0 in range(C):
+            for row in range(Ho):
+                for col in range(Wo):
+                    blk = x[img, x0, row * stride : row * stride + pool, col * stride : col * stride + pool]
+                    dy, dx_off = np.unravel_index(np.argmax(blk), blk.shape)
+                    dx[img, x0, row * stride + dy, col * stride + dx_off] += dout[img, x0, row, col]
+    return dx
+
+
+def _window(
+    array: np.ndarray, p: int, q: int, Ho: int, Wo: int, stride: int, dilation: int
+) -> np.ndarray:
+    """The (N, C, Ho, Wo) slice of a padded input that kernel tap (p, q) touches.
+
+    For kernel position (p, q), output (i, j) reads array[..., i*stride + p*dilation,
+    j*stride + q*dilation]; this returns all those entries at once as a view.
+    """
+    top, left = p * dilation, q * dilation
+    return array[
+        :,
+        :,
+        top : top + stride * (Ho - 1) + 1 : stride,
+        left : left + stride * (Wo - 1) + 1 : stride,
+    ]
+
+
+def conv_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of conv_forward.
+
+    Inputs:
+    - dout: upstream gradient of shape (N, F, Ho, Wo)
+    - cache: from conv_forward
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, shape (N, C, H, W)
+    - dw: gradient with respect to w, shape (F, C, KH, KW)
+    - db: gradient with respect to b, shape (F,)
+
+    The blanks: fill `db`; then, inside the loop over the kernel taps, fill
+    `dw[:, :, p, q]` and add the tap's contribution to `dxp`, the gradient of the
+    PADDED input (zeros to start with); after the loop, fill `dx`, the part of
+    `dxp` that corresponds to x. Deriving these gradients is the task: the README
+    asks the questions that lead there, and `dlcourse hint conv conv_backward`
+    shows a hint ladder, one level per call.
+    """
+    x, w, b, stride, pad, dilation = cache
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    _, _, Ho, Wo = dout.shape
+    x_padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    grad_padded = np.zeros_like(x_padded)
+    grad_w = np.zeros_like(w)
+    grad_b = np.zeros_like(b)
+    reach_y = dilation * (KH - 1) + 1
+    reach_x = dilation * (KW - 1) + 1
+    for img in range(N):
+        for filt in range(F):
+            grad_b[filt] += dout[img, filt].sum()
+            for row in range(Ho):
+                for col in range(Wo):
+                    y0, x0 = row * stride, col * stride
+                    upstream = dout[img, filt, row, col]
+                    grad_w[filt] += upstream * x_padded[img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation]
+                    grad_padded[img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation] += upstream * w[filt]
+    dx = grad_padded[:, :, pad : pad + H, pad : pad + W]
+    return dx, grad_w, grad_b
+
+
+def max_pool_forward(x: np.ndarray, pool: int = 2, stride: int = 2) -> tuple[np.ndarray, tuple]:
+    """Forward pass of max pooling (torch's max_pool2d without padding).
+
+    Inputs:
+    - x: input of shape (N, C, H, W)
+    - pool: the window is pool x pool
+    - stride: step between windows
+
+    Returns a tuple of:
+    - out: shape (N, C, Ho, Wo) with Ho = 1 + (H - pool) // stride
+    - cache: what max_pool_backward needs
+
+    Computes the max of each window.
+    """
+    N, C, H, W = x.shape
+    Ho, Wo = _pool_size(H, pool, stride), _pool_size(W, pool, stride)
+    if Ho <= 0 or Wo <= 0:
+        raise ValueError("the pooling window does not fit in the input")
+    result = np.zeros((N, C, Ho, Wo))
+    for row in range(Ho):
+        for col in range(Wo):
+            blk = x[:, :, row * stride : row * stride + pool, col * stride : col * stride + pool]  # the window under (row, col)
+            result[:, :, row, col] = blk.max(axis=(2, 3))
+    cache = (x, pool, stride)
+    return result, cache
+
+
+def avg_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Backward pass of average pooling.
+
+    Inputs:
+    - dout: upstream gradient of shape (N, C, Ho, Wo)
+    - cache: from avg_pool_forward
+
+    Returns:
+    - dx: gradient with respect to x, shape (N, C, H, W)
+
+    The blank: fill `dx`. As for max pooling, an element of overlapping windows
+    collects from each of them. Hints: `dlcourse hint conv avg_pool_backward`.
+    """
+    shape, pool, stride = cache
+    _, _, Ho, Wo = dout.shape
+    dx = np.zeros(shape)
+    for row in range(Ho):
+        for col in range(Wo):
+            upstream = dout[:, :, row, col] / (pool * pool)
+            dx[:, :, row * stride : row * stride + pool, col * stride : col * stride + pool] += upstream[:, :, None, None]
+    return dx
+
+
+def conv_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    stride: int = 1,
+    pad: int = 0,
+    dilation: int = 1,
+) -> tuple[np.ndarray, tuple]:
+    """Forward pass of a 2-D convolution (cross-correlation, as torch's conv2d).
+
+    Inputs:
+    - x: input of shape (N, C, H, W)
+    - w: filters of shape (F, C, KH, KW)
+    - b: biases of shape (F,)
+    - stride: step between neighbouring output positions (both axes)
+    - pad: zeros added on every side of H and W
+    - dilation: spacing between kernel taps (1 = a dense kernel)
+
+    Returns a tuple of:
+    - out: output of shape (N, F, Ho, Wo), Ho = 1 + (H + 2*pad - dilation*(KH-1) - 1) // stride
+    - cache: what conv_backward needs
+
+    The blank: fill `out`. Hint: loop over the KH*KW kernel taps (not over output
+    pixels); `_window(xp, p, q, Ho, Wo, stride, dilation)` gives the (N, C, Ho, Wo)
+    block of the padded input that tap (p, q) multiplies; np.einsum or
+    np.tensordot contracts the channel axis with w[:, :, p, q].
+    """
+    N, C, H, W = x.shape
+    F, C_w, KH, KW = w.shape
+    if C_w != C:
+        raise ValueError(f"x has {C} channels but w expects {C_w}")
+    Ho = conv_output_size(H, KH, stride, pad, dilation)
+    Wo = conv_output_size(W, KW, stride, pad, dilation)
+    if Ho <= 0 or Wo <= 0:
+        raise ValueError("the kernel does not fit in the padded input")
+    x_padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    result = np.zeros((N, F, Ho, Wo))  # one output map per filter
+    reach_y = dilation * (KH - 1) + 1
+    reach_x = dilation * (KW - 1) + 1
+    for img in range(N):  # naive but clear
+        for filt in range(F):
+            for row in range(Ho):
+                for col in range(Wo):
+                    y0, x0 = row * stride, col * stride
+                    receptive = x_padded[img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation]
+                    result[img, filt, row, col] = np.sum(receptive * w[filt]) + b[filt]
+    cache = (x, w, b, stride, pad, dilation)
+    return result, cache
