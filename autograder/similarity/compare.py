@@ -12,8 +12,8 @@ Choices made here, measured on the planted set of tests/data/similarity:
 - k (copydetect's noise threshold) = 25 characters of token text, its default:
   of four independent correct conv solutions, no pair scores above 32% (the
   loops and plumbing every solution writes), and every disguised copy scores
-  at least 94%, with at least 86% of each side matched (k from 12 to 50 keeps
-  that gap; 25 is where it is widest).
+  at least 92%, with at least 84% of each side matched (k from 12 to 50 keeps
+  a gap of at least 0.5; at 20-25 it is widest, 0.6).
 - the window is 1 (guarantee threshold = noise threshold): every k-gram is a
   fingerprint. Winnowing with a larger window picks the minimal hash per
   window, and Python's string hash changes with every process, so the

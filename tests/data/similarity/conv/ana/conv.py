@@ -247,5 +247,7 @@ def avg_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     for i in range(Ho):
         for j in range(Wo):
             g = dout[:, :, i, j] / (pool * pool)
-            dx[:, :, i * stride : i * stride + pool, j * stride : j * stride + pool] += g[:, :, None, None]
+            dx[:, :, i * stride : i * stride + pool, j * stride : j * stride + pool] += g[
+                :, :, None, None
+            ]
     return dx

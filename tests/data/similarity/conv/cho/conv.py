@@ -239,5 +239,7 @@ def avg_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     each = dout / pool**2
     for p in range(pool):
         for q in range(pool):
-            dx[:, :, p : p + stride * (Ho - 1) + 1 : stride, q : q + stride * (Wo - 1) + 1 : stride] += each
+            dx[
+                :, :, p : p + stride * (Ho - 1) + 1 : stride, q : q + stride * (Wo - 1) + 1 : stride
+            ] += each
     return dx

@@ -185,7 +185,9 @@ def max_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
             top, left = r * stride, s * stride
             patch = x[:, :, top : top + pool, left : left + pool]
             is_max = patch == patch.max(axis=(2, 3), keepdims=True)
-            dx[:, :, top : top + pool, left : left + pool] += is_max * dout[:, :, r, s][:, :, None, None]
+            dx[:, :, top : top + pool, left : left + pool] += (
+                is_max * dout[:, :, r, s][:, :, None, None]
+            )
     return dx
 
 
@@ -232,5 +234,7 @@ def avg_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     for r in range(Ho):
         for s in range(Wo):
             top, left = r * stride, s * stride
-            dx[:, :, top : top + pool, left : left + pool] += (dout[:, :, r, s] / pool / pool)[:, :, None, None]
+            dx[:, :, top : top + pool, left : left + pool] += (dout[:, :, r, s] / pool / pool)[
+                :, :, None, None
+            ]
     return dx

@@ -86,7 +86,12 @@ def max_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
         for x0 in range(C):
             for row in range(Ho):
                 for col in range(Wo):
-                    blk = x[img, x0, row * stride : row * stride + pool, col * stride : col * stride + pool]
+                    blk = x[
+                        img,
+                        x0,
+                        row * stride : row * stride + pool,
+                        col * stride : col * stride + pool,
+                    ]
                     dy, dx_off = np.unravel_index(np.argmax(blk), blk.shape)
                     dx[img, x0, row * stride + dy, col * stride + dx_off] += dout[img, x0, row, col]
     return dx
@@ -145,8 +150,15 @@ def conv_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarra
                 for col in range(Wo):
                     y0, x0 = row * stride, col * stride
                     upstream = dout[img, filt, row, col]
-                    grad_w[filt] += upstream * x_padded[img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation]
-                    grad_padded[img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation] += upstream * w[filt]
+                    grad_w[filt] += (
+                        upstream
+                        * x_padded[
+                            img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation
+                        ]
+                    )
+                    grad_padded[
+                        img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation
+                    ] += upstream * w[filt]
     dx = grad_padded[:, :, pad : pad + H, pad : pad + W]
     return dx, grad_w, grad_b
 
@@ -172,7 +184,9 @@ def max_pool_forward(x: np.ndarray, pool: int = 2, stride: int = 2) -> tuple[np.
     result = np.zeros((N, C, Ho, Wo))
     for row in range(Ho):
         for col in range(Wo):
-            blk = x[:, :, row * stride : row * stride + pool, col * stride : col * stride + pool]  # the window under (row, col)
+            blk = x[
+                :, :, row * stride : row * stride + pool, col * stride : col * stride + pool
+            ]  # the window under (row, col)
             result[:, :, row, col] = blk.max(axis=(2, 3))
     cache = (x, pool, stride)
     return result, cache
@@ -197,7 +211,9 @@ def avg_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     for row in range(Ho):
         for col in range(Wo):
             upstream = dout[:, :, row, col] / (pool * pool)
-            dx[:, :, row * stride : row * stride + pool, col * stride : col * stride + pool] += upstream[:, :, None, None]
+            dx[:, :, row * stride : row * stride + pool, col * stride : col * stride + pool] += (
+                upstream[:, :, None, None]
+            )
     return dx
 
 
@@ -245,7 +261,9 @@ def conv_forward(
             for row in range(Ho):
                 for col in range(Wo):
                     y0, x0 = row * stride, col * stride
-                    receptive = x_padded[img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation]
+                    receptive = x_padded[
+                        img, :, y0 : y0 + reach_y : dilation, x0 : x0 + reach_x : dilation
+                    ]
                     result[img, filt, row, col] = np.sum(receptive * w[filt]) + b[filt]
     cache = (x, w, b, stride, pad, dilation)
     return result, cache

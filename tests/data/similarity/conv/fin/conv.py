@@ -56,7 +56,12 @@ def avg_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     portion = dout / pool**2
     for kp in range(pool):
         for kq in range(pool):
-            dx[:, :, kp : kp + stride * (Ho - 1) + 1 : stride, kq : kq + stride * (Wo - 1) + 1 : stride] += portion
+            dx[
+                :,
+                :,
+                kp : kp + stride * (Ho - 1) + 1 : stride,
+                kq : kq + stride * (Wo - 1) + 1 : stride,
+            ] += portion
     return dx
 
 
@@ -175,7 +180,9 @@ def max_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     N, C, H, W = x.shape
     _, _, Ho, Wo = dout.shape
     dx = np.zeros_like(x)
-    windows_flat = _views(x, pool, stride, Ho, Wo).reshape(N, C, Ho, Wo, pool * pool)  # flatten each window to find its argmax
+    windows_flat = _views(x, pool, stride, Ho, Wo).reshape(
+        N, C, Ho, Wo, pool * pool
+    )  # flatten each window to find its argmax
     off_r, off_c = np.divmod(windows_flat.argmax(axis=-1), pool)
     nn, cc, ii, jj = np.indices((N, C, Ho, Wo))
     np.add.at(dx, (nn, cc, ii * stride + off_r, jj * stride + off_c), dout)

@@ -77,7 +77,9 @@ def max_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
             y_lo, x_lo = oi * stride, oj * stride
             cell = x[:, :, y_lo : y_lo + pool, x_lo : x_lo + pool]
             hit = cell == cell.max(axis=(2, 3), keepdims=True)
-            dx[:, :, y_lo : y_lo + pool, x_lo : x_lo + pool] += hit * dout[:, :, oi, oj][:, :, None, None]
+            dx[:, :, y_lo : y_lo + pool, x_lo : x_lo + pool] += (
+                hit * dout[:, :, oi, oj][:, :, None, None]
+            )
     return dx
 
 
@@ -134,7 +136,9 @@ def conv_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarra
     eh, ew = dilation * (KH - 1) + 1, dilation * (KW - 1) + 1
     wv = np.lib.stride_tricks.sliding_window_view(xp, (eh, ew), axis=(2, 3))
     wv = wv[:, :, ::stride, ::stride, ::dilation, ::dilation][:, :, :Ho, :Wo]
-    dw = np.einsum("nfij,ncijkl->fckl", dout, wv, optimize=True)  # contract batch and output positions
+    dw = np.einsum(
+        "nfij,ncijkl->fckl", dout, wv, optimize=True
+    )  # contract batch and output positions
     for oi in range(Ho):
         for oj in range(Wo):
             y_lo, x_lo = oi * stride, oj * stride
@@ -208,7 +212,9 @@ def avg_pool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     for oi in range(Ho):
         for oj in range(Wo):
             y_lo, x_lo = oi * stride, oj * stride
-            dx[:, :, y_lo : y_lo + pool, x_lo : x_lo + pool] += (dout[:, :, oi, oj] / pool / pool)[:, :, None, None]
+            dx[:, :, y_lo : y_lo + pool, x_lo : x_lo + pool] += (dout[:, :, oi, oj] / pool / pool)[
+                :, :, None, None
+            ]
     return dx
 
 
