@@ -28,9 +28,10 @@ from typing import Any
 from autograder.config import Course
 from autograder.engine.grading import default_seed, grade_submission
 from autograder.engine.pool import process_pool, sweep_scratch
+from autograder.engine.untrusted import untrusted_text
 from autograder.feedback import render_result
 from autograder.intake.staging import StagedSubmission
-from autograder.results import SubmissionResult, clip_text
+from autograder.results import SubmissionResult
 from autograder.sandbox.host import describe
 
 Task = Callable[[StagedSubmission, Course, str, "int | None"], SubmissionResult]
@@ -59,7 +60,7 @@ def error_result(
         assignment=assignment_id,
         student=staged.student,
         status="error",
-        output=clip_text(message, 4000),
+        output=untrusted_text(message, 4000),  # it may quote a file name of the student's
         submission_sha256=staged.sha256,
         seed=default_seed(assignment_id, staged.student) if seed is None else seed,
         isolation=describe(),

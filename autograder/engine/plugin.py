@@ -20,6 +20,7 @@ import pytest
 from autograder.checkkit import CheckFailure, Oracle, OracleMissing, under
 from autograder.engine import pytest_api
 from autograder.engine.catalog import MARKERS, CheckInfo, describe, is_hidden
+from autograder.engine.untrusted import filtered_lines
 from autograder.messages import Lines, Message, lines_of_text, msg, render_lines, verbatim
 from autograder.results import FAILURE_KINDS, GRADESCOPE_VISIBILITY, CheckResult
 from autograder.sandbox.errors import ImportFailed, StudentError, WorkerError
@@ -95,6 +96,17 @@ PYTEST_MARKS = frozenset({"skip", "skipif", "xfail", "usefixtures", "filterwarni
 
 @dataclass
 class GradingContext:
+    """One submission's grading: its workers, oracle and seed, and the results so far.
+
+    `submission` serves the public checks (and every check where there is no
+    `hidden_submission`). Hidden checks get `hidden_submission`, a worker of their
+    own: nothing a hidden check sends (its inputs, its harness's source) ever
+    reaches the worker whose answers become the public checks' feedback. The
+    checks run public first; the public worker is closed when the first hidden
+    check starts, and the hidden one inherits what the submission has used up
+    (time, crashes, functions that timed out, an import that failed).
+    """
+
     assignment: str
     submission: Submission
     oracle: Oracle
@@ -102,6 +114,26 @@ class GradingContext:
     include_hidden: bool
     timeout_s: float
     results: list[CheckResult] = field(default_factory=list)
+    hidden_submission: Submission | None = None
+    current: Submission | None = None  # the worker of the check running now
+
+    def submission_for(self, hidden: bool) -> Submission:
+        """The worker for a public (`hidden` False) or hidden check."""
+        if not hidden or self.hidden_submission is None:
+            return self.submission
+        if self.current is not self.hidden_submission:
+            _hand_over(self.submission, self.hidden_submission)
+        return self.hidden_submission
+
+
+def _hand_over(public: Submission, hidden: Submission) -> None:
+    """Close the public checks' worker; the hidden one starts with what it used up."""
+    public.close()
+    hidden.spent = max(hidden.spent, public.spent)
+    hidden.crashes = max(hidden.crashes, public.crashes)
+    hidden.timed_out |= public.timed_out
+    if hidden.import_error is None and isinstance(public.import_error, ImportFailed):
+        hidden.import_error = public.import_error  # it would fail the same way again
 
 
 class GraderPlugin:
@@ -115,8 +147,12 @@ class GraderPlugin:
 
     # -- fixtures -------------------------------------------------------------
     @pytest.fixture
-    def sub(self) -> Submission:
-        return self.ctx.submission
+    def sub(self, request: pytest.FixtureRequest) -> Submission:
+        """The worker of this check: the hidden checks have their own (see GradingContext)."""
+        return self._submission(request.node)
+
+    def _submission(self, item: pytest.Item) -> Submission:
+        return self.ctx.submission_for(self._facts(item).hidden)
 
     @pytest.fixture
     def oracle(self) -> Oracle:
@@ -153,19 +189,23 @@ class GraderPlugin:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        keep, drop = [], []
-        for item in items:
-            (drop if is_hidden(item) and not self.ctx.include_hidden else keep).append(item)
-        if drop:
-            config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+        """Hidden checks only when grading, and after every public one (each kind has its
+        own worker: the public checks' is closed before any hidden input exists)."""
+        public = [item for item in items if not is_hidden(item)]
+        hidden = [item for item in items if is_hidden(item)]
+        if hidden and not self.ctx.include_hidden:
+            config.hook.pytest_deselected(items=hidden)
+            hidden = []
+        items[:] = public + hidden
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._begin(item)
 
     def _begin(self, item: pytest.Item) -> None:
         timeout_s = self._facts(item).timeout_s
-        self.ctx.submission.begin_check(timeout_s if timeout_s is not None else self.ctx.timeout_s)
+        sub = self._submission(item)
+        self.ctx.current = sub
+        sub.begin_check(timeout_s if timeout_s is not None else self.ctx.timeout_s)
 
     def _facts(self, item: pytest.Item) -> CheckInfo:
         """What the item's marks and docstring say, read once per session (items do not change)."""
@@ -209,7 +249,7 @@ class GraderPlugin:
 
     def _direct_value(self, item: pytest.Item, name: str) -> Any:
         if name == "sub":
-            return self.ctx.submission
+            return self._submission(item)
         if name == "oracle":
             return self.ctx.oracle
         if name == "grading":
@@ -257,7 +297,7 @@ class GraderPlugin:
                 "",
                 "skipped",
             )
-        lines, diagnosis, kind = failure_message(exc, self.ctx.submission)
+        lines, diagnosis, kind = failure_message(exc, self.ctx.current or self.ctx.submission)
         return "failed", lines, diagnosis, kind
 
     @pytest.hookimpl(tryfirst=True)
@@ -297,7 +337,7 @@ class GraderPlugin:
         if outcome == "passed":
             score, status = points, "passed"
         else:
-            printed = self.ctx.submission.new_output()
+            printed = (self.ctx.current or self.ctx.submission).new_output()
             if printed.strip():
                 lines = [
                     *lines,
@@ -305,6 +345,7 @@ class GraderPlugin:
                     *lines_of_text(printed.strip(), indent="    "),
                 ]
             score, status = 0.0, "failed"
+        lines = filtered_lines(lines)  # the worker's words, as the grader lets them through
         self.ctx.results.append(
             CheckResult(
                 name=facts.name,

@@ -221,24 +221,28 @@ def run_checks(
         secrets=(course.root,),
         preload=assignment.preload,
     )
-    submission = Submission(spec)
+    # Public and hidden checks each talk to a worker of their own, public first
+    # (see GradingContext): no hidden input reaches what public feedback quotes.
+    workers = [Submission(spec) for _ in range(2 if include_hidden else 1)]
     if import_problem is not None:
-        submission.import_error = ImportFailed(
-            import_problem.text,
-            kind="missing_files",
-            message_id=import_problem.id,
-            values={
-                key: render(value) if isinstance(value, Message) else value
-                for key, value in import_problem.values.items()
-            },
-        )
+        for submission in workers:
+            submission.import_error = ImportFailed(
+                import_problem.text,
+                kind="missing_files",
+                message_id=import_problem.id,
+                values={
+                    key: render(value) if isinstance(value, Message) else value
+                    for key, value in import_problem.values.items()
+                },
+            )
     ctx = GradingContext(
         assignment=assignment.id,
-        submission=submission,
+        submission=workers[0],
         oracle=oracle or make_oracle(course, assignment, not include_hidden),
         seed=seed,
         include_hidden=include_hidden,
         timeout_s=assignment.timeout_s,
+        hidden_submission=workers[1] if include_hidden else None,
     )
     files = check_files(assignment.id, include_hidden)
     log = io.StringIO()
@@ -249,5 +253,6 @@ def run_checks(
                 with quiet_pytest_env():
                     code = int(pytest.main(pytest_args(files), plugins=[GraderPlugin(ctx)]))
     finally:
-        submission.close()
+        for submission in workers:
+            submission.close()
     return ctx.results, code, log.getvalue()
