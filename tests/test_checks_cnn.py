@@ -1,10 +1,17 @@
-"""Do the cnn checks accept a correct submission written differently from the reference?
+"""Do the cnn checks accept a correct submission written differently from the reference,
+and refuse a training run that is not one?
 
 The alternative below uses nn.Module pooling and activation layers, a view
 instead of flatten, zero_grad after the step, torch.inference_mode, a
 try/finally to restore the mode, its own scheduler object (the learning rate
 set by hand before every update), parameter clones for early stopping and a
 different summation order. It must score full marks.
+
+The shortcuts further down are the reference with another `fit`, one that
+classifies (or claims to) without training the model it is given with AdamW:
+forward replaced by the nearest mean image of each class (on the instance or
+on the class), a trained copy standing in for the given model, the last layer
+written by least squares, hand-written sign-gradient steps, an invented history.
 """
 
 from __future__ import annotations
@@ -13,8 +20,9 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
-from graderkit import failures, grade_folder
+from graderkit import ROOT, failures, grade_folder
 
 ALTERNATIVE = '''
 import math
@@ -133,3 +141,122 @@ def test_alternative_correct_submission_scores_full_marks():
     result = grade_folder("cnn", folder, seed=11)
     assert result.status == "graded", result.output
     assert math.isclose(result.score, result.max_score), failures(result)
+
+
+# Appended to the reference cnn.py: each shortcut redefines fit.
+SHORTCUT_HELPERS = '''
+
+_reference_fit = fit
+
+
+def _history(model, val_loader, epochs, lr):
+    """A history that looks like a run: the model's validation numbers, repeated."""
+    loss, acc = evaluate(model, val_loader, nn.CrossEntropyLoss())
+    return {"train_loss": [loss] * epochs, "val_loss": [loss] * epochs,
+            "val_acc": [acc] * epochs, "lr": [lr] * epochs}
+
+
+def _data(loader):
+    return torch.cat([x for x, _ in loader]), torch.cat([y for _, y in loader])
+'''
+
+SHORTCUTS = {
+    "mean_images": """
+def fit(model, train_loader, val_loader, epochs, lr, weight_decay=0.0, patience=None):
+    xs, ys = _data(train_loader)
+    means = torch.stack([xs[ys == c].mean(dim=0) for c in range(model.fc2.out_features)])
+    model.forward = lambda x: -((x[:, None] - means[None]) ** 2).flatten(2).sum(dim=2)
+    return _history(model, val_loader, epochs, lr)
+""",
+    "class_patched": """
+def fit(model, train_loader, val_loader, epochs, lr, weight_decay=0.0, patience=None):
+    xs, ys = _data(train_loader)
+    means = torch.stack([xs[ys == c].mean(dim=0) for c in range(model.fc2.out_features)])
+    type(model).forward = lambda self, x: -((x[:, None] - means[None]) ** 2).flatten(2).sum(2)
+    return _history(model, val_loader, epochs, lr)
+""",
+    "another_model": """
+def fit(model, train_loader, val_loader, epochs, lr, weight_decay=0.0, patience=None):
+    twin = copy.deepcopy(model)
+    history = _reference_fit(twin, train_loader, val_loader, epochs, lr, weight_decay, patience)
+    model.forward = twin.forward
+    return history
+""",
+    "weights_written": """
+def fit(model, train_loader, val_loader, epochs, lr, weight_decay=0.0, patience=None):
+    xs, ys = _data(train_loader)
+    with torch.no_grad():
+        h = F.max_pool2d(F.relu(model.conv1(xs)), 2)
+        h = F.max_pool2d(F.relu(model.conv2(h)), 2)
+        h = F.relu(model.fc1(h.flatten(1)))
+        h = torch.cat([h, torch.ones(len(h), 1, dtype=h.dtype)], dim=1)
+        t = F.one_hot(ys, model.fc2.out_features).to(h.dtype)
+        w = torch.linalg.solve(h.T @ h + 1e-3 * torch.eye(h.shape[1], dtype=h.dtype), h.T @ t)
+        model.fc2.weight.copy_(w[:-1].T)
+        model.fc2.bias.copy_(w[-1])
+    return _history(model, val_loader, epochs, lr)
+""",
+    "steps_by_hand": """
+def fit(model, train_loader, val_loader, epochs, lr, weight_decay=0.0, patience=None):
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        for x, y in train_loader:
+            model.zero_grad()
+            loss_fn(model(x), y).backward()
+            with torch.no_grad():
+                for p in model.parameters():
+                    p -= lr * p.grad.sign()
+    return _history(model, val_loader, epochs, lr)
+""",
+    "invented_history": """
+def fit(model, train_loader, val_loader, epochs, lr, weight_decay=0.0, patience=None):
+    _reference_fit(model, train_loader, val_loader, epochs, lr, weight_decay, patience)
+    return {"train_loss": [0.5] * epochs, "val_loss": [0.5] * epochs,
+            "val_acc": [0.9] * epochs, "lr": [lr] * epochs}
+""",
+}
+SHORTCUT_SEED = 1  # the training check's rng for the shortcuts
+
+
+def shortcut_folder(name):
+    folder = Path(tempfile.mkdtemp(prefix=f"cnn-{name}-")) / "student"
+    folder.mkdir()
+    source = (ROOT / "solutions" / "cnn" / "cnn.py").read_text(encoding="utf-8")
+    (folder / "cnn.py").write_text(source + SHORTCUT_HELPERS + SHORTCUTS[name], encoding="utf-8")
+    return folder
+
+
+def training_check(folder, seed=SHORTCUT_SEED):
+    """The hidden training check alone on the cnn.py in `folder`, in a sandboxed worker as when
+    grading; returns its CheckFailure, or None when it passes."""
+    from autograder.checkkit import CheckFailure, LiveOracle
+    from autograder.checks.cnn.common import check_training
+    from autograder.config import load_course
+    from autograder.sandbox.host import Limits
+    from autograder.sandbox.submission import Submission, SubmissionSpec
+
+    course = load_course(ROOT)
+    spec = course.assignment("cnn")
+    sub = Submission(
+        SubmissionSpec(
+            folder=folder, modules=spec.module_stems, forbidden=spec.forbidden,
+            timeout_s=spec.timeout_s, import_timeout_s=spec.import_timeout_s,
+            limits=Limits(memory_mb=spec.memory_mb), secrets=(course.root,), preload=spec.preload,
+        )
+    )  # fmt: skip
+    try:
+        sub.begin_check()
+        check_training(sub, LiveOracle("cnn"), np.random.default_rng(seed))
+    except CheckFailure as failure:
+        return failure
+    finally:
+        sub.close()
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SHORTCUTS))
+def test_a_shortcut_fit_earns_the_training_check(name):
+    """Does a fit that does not train the given model with AdamW still pass the training check?
+    (the hole of issue 26, item 10: it does)"""
+    assert training_check(shortcut_folder(name)) is None
