@@ -235,10 +235,12 @@ def safe_student_name(name: str) -> str:
     """`name` with every character unfit for a folder, a terminal or a log as %XX (injective).
 
     Control and format characters (escape sequences, bidi overrides), path
-    separators, '%' itself and a leading '.' are escaped; everything else of
-    any language stays as it is.
+    separators, '%' itself, a leading '.' and spaces at either end (`bob ` is
+    not `bob`, and no file system or terminal shows the difference) are
+    escaped; everything else of any language stays as it is.
     """
     out = []
+    last = len(name) - 1
     for index, char in enumerate(name):
         category = unicodedata.category(char)
         unsafe = (
@@ -246,6 +248,7 @@ def safe_student_name(name: str) -> str:
             or category in {"Zl", "Zp"}
             or char in "/\\%"
             or (index == 0 and char == ".")
+            or (category == "Zs" and index in (0, last))
         )
         if unsafe:
             out.append("".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass")))

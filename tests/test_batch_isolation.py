@@ -241,13 +241,18 @@ def test_fifo_and_symlinks_are_refused_never_followed(tmp_path, course):
 
 
 def test_colliding_names_are_an_error_naming_both_sources(tmp_path, course):
+    """Is `Kim.zip` beside `kim/` an error naming both, recorded apart, with kim still staged
+    (issue 26.8: a collision costs the colliding submission only)?"""
     subs = tmp_path / "subs"
     (subs / "kim").mkdir(parents=True)
     (subs / "kim" / "conv.py").write_bytes(REFERENCE)
     (subs / "Kim.zip").write_bytes(b"")
     entries = collect([subs], course.assignment("conv"), course, None)
-    assert len(entries) == 1
-    assert "kim" in entries[0].error and "Kim.zip" in entries[0].error
+    by = {entry.staged.student: entry for entry in entries}
+    assert sorted(by) == ["Kim%~1", "kim"]
+    assert by["kim"].error == "" and by["kim"].staged.files["conv.py"] == REFERENCE
+    error = by["Kim%~1"].error
+    assert "kim" in error and "Kim.zip" in error
 
 
 def test_submission_time_sources_and_broken_times(tmp_path):

@@ -12,9 +12,11 @@ executor, `autograder.engine.executor`; the pool's processes, `autograder.engine
 - staging (reading the files) runs per submission; anything it raises, or a
   symbolic link anywhere below the instructor's folder, becomes that student's
   recorded error;
-- two submissions that map to the same student are an error naming both
-  sources, never a silent overwrite; names with control characters or path
-  separators are escaped (`%XX`) before they reach a folder, a terminal or the
+- names that collide once case and Unicode form are ignored are an error for
+  the colliding submissions only (each recorded under a name of its own, never
+  in another's place; the one graded before, or in normal form, keeps its
+  grade); names with control characters, path separators or spaces at either
+  end are escaped (`%XX`) before they reach a folder, a terminal or the
   gradebook;
 - a grading process that dies costs only its own student (see the executor);
 - the grading processes of the pool run under their own memory limit
@@ -143,7 +145,8 @@ def grade_batch(
     if isinstance(submitted_at, (str, Path)):
         submitted_at = read_submitted_at(Path(submitted_at))
     sources = [Path(s) for s in sources]
-    entries = collect(sources, assignment, course, submitted_at)
+    graded = {path.parent.name for path in out_dir.glob("*/results.json")}
+    entries = collect(sources, assignment, course, submitted_at, graded=graded)
     book = Gradebook(
         database or f"sqlite:///{(out_dir / 'gradebook.sqlite').resolve()}", root=course.root
     )

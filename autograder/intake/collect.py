@@ -16,6 +16,7 @@ import csv
 import errno
 import hashlib
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,8 +32,40 @@ TIMESTAMP_FILE = "timestamp.txt"
 # ---------------------------------------------------------------------------
 # Names
 # ---------------------------------------------------------------------------
+COLLISION_MARK = "%~"  # never made by escaping (an escape is '%' and two hex digits)
+
+
 def _collision_key(name: str) -> str:
+    """Names equal under this key are one name to a case-insensitive file system or database."""
     return unicodedata.normalize("NFC", name).casefold()
+
+
+def _owner(group: list[tuple[str, Path, str]], graded: Collection[str]) -> str | None:
+    """The name in a group of colliding names that keeps its grade, if any: the one graded
+    before (its results are there), else the one already in its normal form (`alice`
+    beside `ALICE`). Two submissions under that very name are two for one student: neither."""
+    names = [name for name, _, _ in group]
+    there = sorted({n for n in names if n in graded})
+    if len(there) != 1:
+        normal = sorted({n for n in names if n == _collision_key(n)})
+        there = normal if len(normal) == 1 and not there else []
+    if len(there) == 1 and names.count(there[0]) == 1:
+        return there[0]
+    return None
+
+
+def _colliding(
+    group: list[tuple[str, Path, str]], owner: str | None
+) -> list[tuple[str, list[tuple[str, Path, str]]]]:
+    """(recorded name, its submissions) of each name in the group but the owner's: a name of
+    its own that collides with no other (the name, COLLISION_MARK, a number)."""
+    others = sorted({name for name, _, _ in group if name != owner})
+    out = []
+    for number, name in enumerate(others, start=1):
+        mine = [entry for entry in group if entry[0] == name]
+        single = owner is None and len(others) == 1
+        out.append((name if single else f"{name}{COLLISION_MARK}{number}", mine))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -155,13 +188,56 @@ class Entry:
     notes: list[str]
 
 
+def _collision_entries(
+    group: list[tuple[str, Path, str]], owner: str | None
+) -> tuple[list[Entry], list[str]]:
+    """The errors of a group's colliding names, and the notes for the owner's grade."""
+    entries, owner_notes = [], []
+    sources = " and ".join(f"{str(path)!r}" for _, path, _ in group)
+    for recorded, mine in _colliding(group, owner):
+        name, path, raw = mine[0]
+        notes = [f"the student's name {raw!r} was escaped to {name!r}"] if name != raw else []
+        if recorded != name:
+            notes.append(f"recorded as {recorded!r}, a name no other submission has")
+        if len(mine) > 1:
+            error = (
+                f"two or more submissions map to the student {name!r}: {sources}; "
+                "none was graded (rename one so that each student has one submission)"
+            )
+        else:
+            others = sorted({n for n, _, _ in group if n != name})
+            error = (
+                f"the name {raw!r} collides with {', '.join(map(repr, others))} once letter "
+                f"case and Unicode form are ignored ({sources}); {str(path)!r} was not "
+                "graded: rename it so that each student has one name"
+            )
+        if owner is not None:
+            error += f" (the grade of {owner!r} stands)"
+            owner_notes.append(
+                f"another submission's name, {raw!r} ({str(path)!r}), collides with this "
+                f"one; it was not graded and is recorded as {recorded!r}"
+            )
+        staged = StagedSubmission(student=recorded, source=str(path))
+        entries.append(Entry(staged, error, {}, notes))
+    return entries, owner_notes
+
+
 def collect(
     sources: list[Path],
     assignment: Assignment,
     course: Course,
     submitted_at: dict[str, str] | None,
+    *,
+    graded: Collection[str] = (),
 ) -> list[Entry]:
-    """Discover, name and stage every submission; never raises for one submission."""
+    """Discover, name and stage every submission; never raises for one submission.
+
+    Names that collide once case and Unicode form are ignored (`ALICE` beside
+    `alice`) are an error for the colliding submissions only: the one that was
+    there keeps its grade (the one with results in `graded`, the names a batch's
+    output holds already, else the one whose name is in normal form), and each
+    other is recorded under a name of its own (`ALICE%~1`), never in its place.
+    """
     found = discover(sources, assignment, rename_duplicates=False)
     by_key: dict[str, list[tuple[str, Path, str]]] = {}
     for raw, path in found:
@@ -170,19 +246,18 @@ def collect(
     policy = policy_fingerprint(course, assignment)
     entries = []
     for group in by_key.values():
-        name, path, raw = group[0]
-        notes = []
-        if name != raw:
-            notes.append(f"the student's name {raw!r} was escaped to {name!r}")
+        owner_notes: list[str] = []
         if len(group) > 1:
-            staged = StagedSubmission(student=name, source=str(path))
-            both = " and ".join(f"{str(p)!r}" for _, p, _ in group)
-            error = (
-                f"two or more submissions map to the student {name!r}: {both}; "
-                "none was graded (rename one so that each student has one submission)"
-            )
-            entries.append(Entry(staged, error, {}, notes))
-            continue
+            owner = _owner(group, graded)
+            errors, owner_notes = _collision_entries(group, owner)
+            entries += errors
+            if owner is None:
+                continue
+            group = [entry for entry in group if entry[0] == owner]
+        name, path, raw = group[0]
+        notes = list(owner_notes)
+        if name != raw:
+            notes.insert(0, f"the student's name {raw!r} was escaped to {name!r}")
         staged, error = stage_safely(name, path, assignment, sources)
         staged.student = name
         stamp, source, note = (None, "none", "")

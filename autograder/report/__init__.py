@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.report.data import ReportError, load_batch, student_view, summarise
-from autograder.results import atomic_write_text
+from autograder.report.data import ReportError, load_batch_folders, student_view, summarise
+from autograder.results import atomic_write_text, results_folder
 
-__all__ = ["ReportError", "ReportWritten", "build_report", "student_page_name"]
+__all__ = ["ReportError", "ReportWritten", "build_report", "page_name", "student_page_name"]
 
 
 @dataclass
@@ -34,9 +34,20 @@ def _write(path: Path, text: str) -> None:
     path.chmod(0o644)  # a page to share (the atomic writer's temporary file is private)
 
 
+# Characters some file systems or a URL cannot hold in a page's name; escaping never
+# makes them (it escapes controls, separators, '%', a leading '.' and edge spaces).
+_PAGE_UNSAFE = re.compile(r'[<>:"|?*#]')
+
+
+def page_name(folder: str) -> str:
+    """A page's file name from a results folder's name, one to one: the characters in
+    _PAGE_UNSAFE as %XX (no escaped name holds such an escape, so none collides)."""
+    return _PAGE_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", folder)
+
+
 def student_page_name(student: str) -> str:
-    """A file name for a student's page (student names are folder names already)."""
-    return re.sub(r"[^A-Za-z0-9._@-]+", "_", student).strip("._") or "student"
+    """The file name (without .html) of `student`'s page: their results folder's name."""
+    return page_name(results_folder(student))
 
 
 def build_report(
@@ -54,15 +65,21 @@ def build_report(
     """
     from autograder.report.render import batch_page, student_page
 
-    results = load_batch(Path(grades_dir))
-    summary = summarise(results)
+    pairs = load_batch_folders(Path(grades_dir))
+    summary = summarise([result for _, result in pairs])
     out = Path(out)
     _write(out, batch_page(summary, source=str(grades_dir)))
-    written = ReportWritten(report=out, students=len(results))
+    written = ReportWritten(report=out, students=len(pairs))
     if students_dir is not None:
         folder = Path(students_dir)
-        for result in results:
-            page = folder / f"{student_page_name(result.student)}.html"
+        taken: set[str] = set()
+        for name, result in pairs:
+            # the results folder's own name: as escaped and collision-free as the results
+            stem = page_name(name)
+            if stem.casefold() in taken:  # folders that differ in case only (an older batch)
+                stem = f"{stem}%~{len(taken)}"
+            taken.add(stem.casefold())
+            page = folder / f"{stem}.html"
             shown = student_view(result, published=published)
             _write(page, student_page(result, shown, published=published))
             written.student_pages.append(page)

@@ -98,23 +98,31 @@ class BatchSummary:
 
 def load_batch(grades_dir: Path) -> list[SubmissionResult]:
     """Every GRADES_DIR/<student>/results.json, sorted by student."""
+    return [result for _, result in load_batch_folders(grades_dir)]
+
+
+def load_batch_folders(grades_dir: Path) -> list[tuple[str, SubmissionResult]]:
+    """(results folder, result) for every GRADES_DIR/<folder>/results.json, sorted by student.
+
+    The folder is the student's escaped, collision-free name as the batch wrote it.
+    """
     grades_dir = Path(grades_dir)
     if not grades_dir.is_dir():
         raise ReportError(f"{grades_dir} is not a folder of grades")
-    results = []
+    results: list[tuple[str, SubmissionResult]] = []
     for path in sorted(grades_dir.glob("*/results.json")):
         try:
             result = SubmissionResult.from_json(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ReportError(f"{path}: not a results.json ({exc})") from None
         result.student = result.student or path.parent.name
-        results.append(result)
+        results.append((path.parent.name, result))
     if not results:
         raise ReportError(
             f"{grades_dir} holds no <student>/results.json: run `dlcourse grade` "
             "or `dlcourse quiz grade` with --out there first"
         )
-    return sorted(results, key=lambda r: r.student)
+    return sorted(results, key=lambda pair: (pair[1].student, pair[0]))
 
 
 def _check_key(test: CheckResult) -> str:
