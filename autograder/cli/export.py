@@ -1,4 +1,4 @@
-"""`dlcourse export`: the course for another platform (Gradescope, nbgrader)."""
+"""`dlcourse export`: the course for another platform (Gradescope, nbgrader, GitHub Classroom)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.common import CourseGroup, DefaultOption, default_of
+from autograder.cli.common import CourseGroup, DefaultOption, default_of, feedback_languages
 
 _NBGRADER = "autograder.platforms.nbgrader.export:export_nbgrader"
+_CLASSROOM = "autograder.platforms.classroom.export:export_classroom"
 
 
 @click.group("export", cls=CourseGroup)
 def export_group() -> None:
-    """Export the course to another platform (Gradescope, nbgrader)."""
+    """Export the course to another platform (Gradescope, nbgrader, GitHub Classroom)."""
 
 
 @export_group.command("gradescope")
@@ -79,4 +80,53 @@ def export_nbgrader_command(
     click.echo(
         f"Wrote {done.config} and {len(done.notebooks)} source notebooks "
         f"(cell timeout {done.timeout_s} s). It holds the solutions: never share source/."
+    )
+
+
+@export_group.command("classroom")
+@click.argument("assignment")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A new (or empty) folder for the repository.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(feedback_languages()),
+    cls=DefaultOption,
+    default=default_of(_CLASSROOM, "lang"),
+    show_default=True,
+    help="Language of the checks' feedback in the workflow's log (the README has both).",
+)
+@click.option(
+    "--torch-index-url",
+    cls=DefaultOption,
+    default=default_of(_CLASSROOM, "torch_index_url"),
+    show_default=True,
+    metavar="URL",
+    help="Package index of the CPU-only torch wheels the workflow installs (torch assignments).",
+)
+def export_classroom_command(assignment: str, out: Path, lang: str, torch_index_url: str) -> None:
+    """Write a starter repository of ASSIGNMENT for GitHub Classroom.
+
+    OUT gets the student's files (the stub, its READMEs, notebooks and hints),
+    the package with the PUBLIC checks only and the reference's recorded
+    answers to them, a README for the student (English and Korean) and
+    .github/workflows/classroom.yml: one autograding test per task, worth the
+    task's public points, each running `dlcourse check ASSIGNMENT --json`.
+    No hidden check and no solution goes in (verified). Push OUT as the
+    template repository of a Classroom assignment. Students can change their
+    own repository, workflow included: its points are feedback; grade what
+    you collect with `dlcourse grade`.
+    """
+    from autograder.platforms.classroom.export import export_classroom
+
+    done = export_classroom(assignment, out=out, lang=lang, torch_index_url=torch_index_url)
+    scaled = f" (x{done.scale} on GitHub: whole points)" if done.scale != 1 else ""
+    click.echo(
+        f"Wrote {done.path} ({len(done.files)} files): {len(done.tests)} autograding tests, "
+        f"{done.points:g} public points{scaled}{'; installs CPU torch' if done.torch else ''}. "
+        "Push it as the template repository of a GitHub Classroom assignment."
     )
