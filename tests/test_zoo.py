@@ -205,8 +205,9 @@ def build_zoo(top: Path) -> tuple[Path, dict[str, str], dict[str, str]]:
     (folder("tsl") / "timestamp.txt").symlink_to(outside / "secret.txt")
     bad["tsl"] = "symbolic link"
     folder("kim")
+    honest["kim"] = "kim"  # the name in normal form keeps its grade (issue 26.8)
     _zip(subs / "Kim.zip", {"conv.py": REFERENCE})
-    bad["Kim"] = "Kim.zip"  # both sources are named (kim/ too); neither is graded
+    bad["Kim%~1"] = "Kim.zip"  # both sources are named; only the colliding one is refused
     folder("ozzy", OVERSIZED)
     bad["ozzy"] = "invalid reply"
     folder("pat", FLOODING)
@@ -283,7 +284,8 @@ def test_the_zoo_batch_records_everyone_and_touches_nothing_else(tmp_path, zoo):
         )
         assert "\x1b" not in row["student"] and "\n" not in row["student"]
 
-    assert "subs/kim'" in by["Kim"].output and "none was graded" in by["Kim"].output
+    assert "subs/kim'" in by["Kim%~1"].output and "was not graded" in by["Kim%~1"].output
+    assert any("'Kim'" in note for note in by["kim"].extra["batch_notes"])
     # Lateness: the collection's record decides, and the results say which record it was.
     assert by["cy"].extra["submitted_at_source"] == "timestamp.txt" and by["cy"].late_days == 0
     assert by["lee"].late_days == 3 and by["lee"].score < by["lee"].raw_score
