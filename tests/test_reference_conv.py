@@ -1,7 +1,8 @@
 """Does the conv reference agree with PyTorch (float64), forward and backward?
 
 torch is the oracle: F.conv2d (cross-correlation, zero padding, stride,
-dilation), F.max_pool2d and F.avg_pool2d (no padding, floor mode). Gradients
+dilation), F.conv_transpose2d (stride, padding, output_padding 0), F.max_pool2d
+and F.avg_pool2d (no padding, floor mode). Gradients
 come from torch.autograd with a random upstream gradient. Random normal inputs
 have no ties, so max pooling has one winner per window.
 """
@@ -176,6 +177,116 @@ def test_conv_rejects_kernel_that_does_not_fit():
         ref.conv_forward(x, w, b)
 
 
+# id: (x shape (N, C, H, W), w shape (C, F, KH, KW), stride, pad)
+CONVT_CASES = {
+    "plain-3x3": ((2, 3, 4, 4), (3, 2, 3, 3), 1, 0),
+    "same-pad": ((2, 2, 5, 5), (2, 3, 3, 3), 1, 1),
+    "double-k4-s2-p1": ((2, 3, 4, 5), (3, 2, 4, 4), 2, 1),
+    "double-k2-s2": ((1, 2, 3, 3), (2, 4, 2, 2), 2, 0),
+    "stride2-pad1-k3": ((2, 2, 3, 4), (2, 3, 3, 3), 2, 1),
+    "stride3-gaps": ((1, 2, 3, 4), (2, 2, 2, 2), 3, 0),
+    "stride3-pad2": ((2, 2, 4, 3), (2, 3, 3, 3), 3, 2),
+    "nonsquare-kernel": ((2, 3, 3, 5), (3, 2, 2, 4), 2, 0),
+    "nonsquare-all": ((3, 2, 4, 2), (2, 2, 3, 1), 2, 1),
+    "1x1": ((2, 4, 3, 5), (4, 3, 1, 1), 1, 0),
+    "1x1-stride2": ((1, 3, 3, 3), (3, 2, 1, 1), 2, 0),
+    "pad-cuts-to-one-row": ((1, 2, 1, 2), (2, 1, 3, 3), 1, 1),
+    "single-pixel-input": ((2, 2, 1, 1), (2, 3, 3, 2), 2, 0),
+}
+
+
+def convt_inputs(case):
+    x_shape, w_shape, stride, pad = CONVT_CASES[case]
+    rng = np.random.default_rng(seed_of("conv_transpose", case))
+    x = rng.standard_normal(x_shape)
+    w = rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[1])
+    return x, w, b, {"stride": stride, "pad": pad}, rng
+
+
+@pytest.mark.parametrize("case", sorted(CONVT_CASES))
+def test_conv_transpose_forward_matches_torch(case):
+    """Does conv_transpose_forward equal F.conv_transpose2d for this stride and pad?"""
+    x, w, b, kw, _ = convt_inputs(case)
+    out, _ = ref.conv_transpose_forward(x, w, b, **kw)
+    want = F.conv_transpose2d(*tensors(x, w, b), stride=kw["stride"], padding=kw["pad"])
+    close(out, want)
+
+
+@pytest.mark.parametrize("case", sorted(CONVT_CASES))
+def test_conv_transpose_backward_matches_torch_autograd(case):
+    """Do dx, dw and db of conv_transpose_backward equal torch's autograd gradients?"""
+    x, w, b, kw, rng = convt_inputs(case)
+    out, cache = ref.conv_transpose_forward(x, w, b, **kw)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = ref.conv_transpose_backward(dout, cache)
+    xt, wt, bt = tensors(x, w, b)
+    want = F.conv_transpose2d(xt, wt, bt, stride=kw["stride"], padding=kw["pad"])
+    want.backward(torch.tensor(dout))
+    close(dx, xt.grad)
+    close(dw, wt.grad)
+    close(db, bt.grad)
+
+
+def test_conv_transpose_defaults_are_stride1_pad0():
+    """Called without options, does conv_transpose_forward behave like F.conv_transpose2d's defaults?"""
+    rng = np.random.default_rng(17)
+    x, w, b = rng.standard_normal((2, 3, 4, 3)), rng.standard_normal((3, 2, 2, 3)), np.ones(2)
+    out, _ = ref.conv_transpose_forward(x, w, b)
+    close(out, F.conv_transpose2d(*tensors(x, w, b)))
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_conv_transpose_output_size_matches_torch_shape(stride):
+    """Does conv_transpose_output_size give F.conv_transpose2d's size (or <= 0 where it refuses)?"""
+    for size in (1, 2, 5):
+        for kernel in (1, 2, 3, 4):
+            for pad in (0, 1, 2):
+                got = ref.conv_transpose_output_size(size, kernel, stride, pad)
+                x = torch.zeros(1, 1, size, size + 1, dtype=torch.float64)
+                w = torch.zeros(1, 1, kernel, kernel, dtype=torch.float64)
+                try:
+                    out = F.conv_transpose2d(x, w, stride=stride, padding=pad)
+                except RuntimeError:  # the padding removes the whole output
+                    assert got <= 0, (size, kernel, pad)
+                else:
+                    assert got == out.shape[2], (size, kernel, pad)
+                    width = ref.conv_transpose_output_size(size + 1, kernel, stride, pad)
+                    assert width == out.shape[3], (size + 1, kernel, pad)
+
+
+def test_conv_transpose_rejects_padding_that_removes_the_output():
+    """Does conv_transpose_forward refuse a pad that leaves no output, as torch does?"""
+    x, w, b = np.zeros((1, 1, 1, 1)), np.zeros((1, 1, 1, 1)), np.zeros(1)
+    with pytest.raises(RuntimeError):
+        F.conv_transpose2d(*tensors(x, w, b), padding=1)
+    with pytest.raises(ValueError):
+        ref.conv_transpose_forward(x, w, b, pad=1)
+
+
+def test_conv_transpose_rejects_channel_mismatch():
+    """Does conv_transpose_forward refuse w whose first axis is not x's channels?"""
+    x, w, b = np.zeros((1, 2, 3, 3)), np.zeros((3, 2, 2, 2)), np.zeros(2)
+    with pytest.raises(RuntimeError):
+        F.conv_transpose2d(*tensors(x, w, b))
+    with pytest.raises(ValueError):
+        ref.conv_transpose_forward(x, w, b)
+
+
+@pytest.mark.parametrize("case", ["plain-3x3", "double-k4-s2-p1", "stride3-pad2"])
+def test_conv_transpose_is_the_adjoint_of_conv(case):
+    """Is <conv_transpose(y), x> = <y, conv(x)> with the same kernel and options (why it is the transpose)?"""
+    _, w, _, kw, rng = convt_inputs(case)
+    y = rng.standard_normal((2, w.shape[0], 3, 4))
+    up, _ = ref.conv_transpose_forward(y, w, np.zeros(w.shape[1]), **kw)
+    x = rng.standard_normal(up.shape)
+    # conv_forward's filters are (F, C): the transposed convolution's w (C_in, F) read as
+    # C_in filters over F channels; x has up's shape, so conv brings it back to y's shape
+    down, _ = ref.conv_forward(x, w, np.zeros(w.shape[0]), **kw)
+    assert down.shape == y.shape
+    assert np.isclose(np.sum(up * x), np.sum(y * down), rtol=1e-10)
+
+
 # id: (x shape, pool, stride)
 POOL_CASES = {
     "2x2-s2": ((2, 3, 6, 6), 2, 2),
@@ -251,6 +362,19 @@ def test_conv_does_not_modify_inputs(case):
     dout = rng.standard_normal(out.shape)
     dout_before = dout.copy()
     ref.conv_backward(dout, cache)
+    assert_unchanged(before, (x, w, b))
+    np.testing.assert_array_equal(dout, dout_before)
+
+
+@pytest.mark.parametrize("case", ["double-k4-s2-p1", "stride3-pad2"])
+def test_conv_transpose_does_not_modify_inputs(case):
+    """Do conv_transpose_forward and _backward leave x, w, b and dout untouched?"""
+    x, w, b, kw, rng = convt_inputs(case)
+    before = snapshot(x, w, b)
+    out, cache = ref.conv_transpose_forward(x, w, b, **kw)
+    dout = rng.standard_normal(out.shape)
+    dout_before = dout.copy()
+    ref.conv_transpose_backward(dout, cache)
     assert_unchanged(before, (x, w, b))
     np.testing.assert_array_equal(dout, dout_before)
 

@@ -19,6 +19,12 @@ where xp is x zero-padded by `pad` on each side of H and W, S is the stride and
 D the dilation. The output size is
 
     Ho = 1 + (H + 2*pad - D*(KH - 1) - 1) // S      (and the same for Wo).
+
+A transposed convolution (conv_transpose_forward, torch's conv_transpose2d)
+goes the other way: it enlarges the image. Its kernels w have shape
+(C, F, KH, KW), input channels first, and its output size is
+
+    Ho = (H - 1)*S - 2*pad + KH                     (and the same for Wo).
 """
 
 from __future__ import annotations
@@ -140,6 +146,102 @@ def conv_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarra
     ### BEGIN SOLUTION
     dx = dxp[:, :, pad : pad + H, pad : pad + W]
     ### END SOLUTION
+    return dx, dw, db
+
+
+def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, pad: int = 0) -> int:
+    """Output length of a transposed convolution along one axis: (size - 1)*stride - 2*pad + kernel."""
+    return (size - 1) * stride - 2 * pad + kernel
+
+
+def conv_transpose_forward(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0
+) -> tuple[np.ndarray, tuple]:
+    """Forward pass of a 2-D transposed convolution (torch's conv_transpose2d).
+
+    Inputs:
+    - x: input of shape (N, C, H, W)
+    - w: kernels of shape (C, F, KH, KW): input channels first, as in torch's
+      conv_transpose2d (the opposite order of conv_forward's w)
+    - b: biases of shape (F,)
+    - stride: input pixels land `stride` output pixels apart (both axes)
+    - pad: rows and columns cut from every border of the output
+
+    Returns a tuple of:
+    - out: output of shape (N, F, Ho, Wo), Ho = (H - 1)*stride - 2*pad + KH
+      (and the same for Wo)
+    - cache: what conv_transpose_backward needs
+
+    Every input pixel x[n, c, i, j] stamps the kernel w[c, f], scaled by its
+    value, onto the output of every filter f; the stamps overlap and add up:
+
+        out[n, f, i*S + p - pad, j*S + q - pad] += x[n, c, i, j] * w[c, f, p, q]
+
+    for every n, c, f, input position (i, j) and kernel tap (p, q) whose target
+    lies inside the output; then b[f] is added to every position of channel f.
+
+    The blank: fill `out`. Hint: work on `canvas`, the output before the crop
+    (pad extra rows and columns on every border, zeros to start with). Loop
+    over the KH*KW kernel taps: `_window(canvas, p, q, H, W, stride, 1)` is the
+    (N, F, H, W) block of the canvas that tap (p, q) writes to, one entry per
+    input pixel. Then cut pad rows and columns from each border and add the bias.
+    """
+    N, C, H, W = x.shape
+    C_w, F, KH, KW = w.shape
+    if C_w != C:
+        raise ValueError(f"x has {C} channels but w expects {C_w}")
+    Ho = conv_transpose_output_size(H, KH, stride, pad)
+    Wo = conv_transpose_output_size(W, KW, stride, pad)
+    if Ho <= 0 or Wo <= 0:
+        raise ValueError("the padding removes the whole output")
+    canvas = np.zeros((N, F, Ho + 2 * pad, Wo + 2 * pad))  # the output before the crop
+    ### BEGIN SOLUTION
+    for p in range(KH):
+        for q in range(KW):
+            stamp = np.einsum("nchw,cf->nfhw", x, w[:, :, p, q])  # (N, F, H, W)
+            _window(canvas, p, q, H, W, stride, 1)[...] += stamp
+    out = canvas[:, :, pad : pad + Ho, pad : pad + Wo] + b[None, :, None, None]
+    ### END SOLUTION
+    cache = (x, w, b, stride, pad)
+    return out, cache
+
+
+def conv_transpose_backward(
+    dout: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of conv_transpose_forward.
+
+    Inputs:
+    - dout: upstream gradient of shape (N, F, Ho, Wo)
+    - cache: from conv_transpose_forward
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, shape (N, C, H, W)
+    - dw: gradient with respect to w, shape (C, F, KH, KW)
+    - db: gradient with respect to b, shape (F,)
+
+    The blanks: fill `db` and `dcanvas`, the gradient of the forward pass's
+    canvas (the output before the crop); then, inside the loop over the kernel
+    taps, fill `dw[:, :, p, q]` and add the tap's contribution to `dx`. The README
+    asks the questions that lead to these gradients, and
+    `dlcourse hint conv conv_transpose_backward` shows a hint ladder.
+    """
+    x, w, b, stride, pad = cache
+    N, C, H, W = x.shape
+    _, F, KH, KW = w.shape
+    dx = np.zeros_like(x)
+    dw = np.zeros_like(w)
+    ### BEGIN SOLUTION
+    db = np.sum(dout, axis=(0, 2, 3))
+    dcanvas = np.pad(dout, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    ### END SOLUTION
+    for p in range(KH):
+        for q in range(KW):
+            ### BEGIN SOLUTION
+            block = _window(dcanvas, p, q, H, W, stride, 1)  # (N, F, H, W)
+            dw[:, :, p, q] = np.einsum("nchw,nfhw->cf", x, block)
+            dx += np.einsum("nfhw,cf->nchw", block, w[:, :, p, q])
+            ### END SOLUTION
     return dx, dw, db
 
 

@@ -21,6 +21,22 @@ def conv_inputs(rng, case, scale=1.0):
     return (x, w, b), {"stride": stride, "pad": pad, "dilation": dilation}
 
 
+def convt_inputs(rng, case, scale=1.0):
+    """(x, w, b) and the keyword arguments of a transposed-convolution case
+    (x shape (N, C, H, W), w shape (C, F, KH, KW), stride, pad)."""
+    x_shape, w_shape, stride, pad = case
+    x = rng.standard_normal(x_shape) * scale
+    w = rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[1])
+    return (x, w, b), {"stride": stride, "pad": pad}
+
+
+def convt_output_shape(x, w, stride, pad):
+    """(N, F, Ho, Wo) of conv_transpose_forward, Ho = (H - 1)*stride - 2*pad + KH."""
+    (N, _, H, W), (_, F, KH, KW) = x.shape, w.shape
+    return N, F, (H - 1) * stride - 2 * pad + KH, (W - 1) * stride - 2 * pad + KW
+
+
 def pool_kinds(stage):
     """Parametrize over max and avg pooling, each marked with its own task."""
     return pytest.mark.parametrize(
@@ -72,4 +88,27 @@ def pool_backward_case(sub, oracle, rng, kind, case):
     check_backward(
         sub, oracle, f"{kind}_pool_forward", f"{kind}_pool_backward", (x,), dout,
         kwargs={"pool": pool, "stride": stride}, grads=("dx",),
+    )  # fmt: skip
+
+
+def convt_forward_case(sub, oracle, rng, case, scale=1.0):
+    args, kwargs = convt_inputs(rng, case, scale)
+    check_forward(sub, oracle, "conv_transpose_forward", *args, **kwargs)
+
+
+def convt_backward_case(sub, oracle, rng, case, scale=1.0):
+    args, kwargs = convt_inputs(rng, case, scale)
+    dout = rng.standard_normal(convt_output_shape(args[0], args[1], **kwargs))
+    check_backward(
+        sub, oracle, "conv_transpose_forward", "conv_transpose_backward", args, dout,
+        kwargs=kwargs, grads=("dx", "dw", "db"),
+    )  # fmt: skip
+
+
+def convt_backward_numeric_case(sub, oracle, rng, case):
+    args, kwargs = convt_inputs(rng, case)
+    dout = rng.standard_normal(convt_output_shape(args[0], args[1], **kwargs))
+    check_backward_numeric(
+        sub, "conv_transpose_forward", "conv_transpose_backward", args, dout,
+        kwargs=kwargs, wrt={0: 0, 1: 1, 2: 2}, grads=("dx", "dw", "db"), oracle=oracle,
     )  # fmt: skip

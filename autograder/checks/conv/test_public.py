@@ -10,6 +10,9 @@ from autograder.checks.conv.common import (
     conv_backward_case,
     conv_backward_numeric_case,
     conv_forward_case,
+    convt_backward_case,
+    convt_backward_numeric_case,
+    convt_forward_case,
     pool_backward_case,
     pool_forward_case,
     pool_kinds,
@@ -22,6 +25,12 @@ CONV_CASES = {
     "dilation2": ((1, 2, 9, 9), (2, 2, 3, 3), 1, 1, 2),
 }
 POOL_CASES = {"2x2-s2": ((2, 3, 6, 6), 2, 2), "3x3-s1": ((1, 2, 5, 5), 3, 1)}
+# transposed convolution: (x shape, w shape (C, F, KH, KW), stride, pad); "double" is the
+# 2x upsampling of segmentation decoders, with as many input channels as filters
+CONVT_CASES = {
+    "double-k4-s2-p1": ((2, 3, 3, 4), (3, 3, 4, 4), 2, 1),
+    "k2x3-s1": ((1, 2, 4, 4), (2, 3, 2, 3), 1, 0),
+}
 
 
 @pytest.mark.task("conv_forward")
@@ -45,6 +54,29 @@ def test_conv_backward(sub, oracle, rng, case):
 def test_conv_backward_numeric(sub, oracle, rng):
     """conv_backward agrees with numerical gradients of your conv_forward"""
     conv_backward_numeric_case(sub, oracle, rng, ((1, 2, 5, 5), (2, 2, 3, 3), 2, 1, 1))
+
+
+@pytest.mark.task("conv_transpose_forward")
+@pytest.mark.points(2)
+@pytest.mark.parametrize("case", sorted(CONVT_CASES))
+def test_conv_transpose_forward(sub, oracle, rng, case):
+    """conv_transpose_forward matches the reference"""
+    convt_forward_case(sub, oracle, rng, CONVT_CASES[case])
+
+
+@pytest.mark.task("conv_transpose_backward")
+@pytest.mark.points(2)
+@pytest.mark.parametrize("case", sorted(CONVT_CASES))
+def test_conv_transpose_backward(sub, oracle, rng, case):
+    """conv_transpose_backward matches the reference"""
+    convt_backward_case(sub, oracle, rng, CONVT_CASES[case])
+
+
+@pytest.mark.task("conv_transpose_backward")
+@pytest.mark.points(2)
+def test_conv_transpose_backward_numeric(sub, oracle, rng):
+    """conv_transpose_backward agrees with numerical gradients of your conv_transpose_forward"""
+    convt_backward_numeric_case(sub, oracle, rng, ((1, 2, 3, 3), (2, 3, 3, 3), 2, 1))
 
 
 @pool_kinds("forward")
