@@ -118,6 +118,17 @@ _PART_ONE: dict[str, dict[str, list[str]]] = {
             "`dx`는 뒤집은 커널과의 full 합성곱",
             "dxp의 같은 창 += dout과 w[:, :, p, q]를 F에 대해 축약",
         ],
+        "conv_transpose_backward": [
+            "db = np.sum(dout, axis=(0, 2, 3))",
+            "dcanvas = np.pad(dout, ((0, 0), (0, 0), (pad, pad), (pad, pad)))",
+            'np.einsum("nchw,nfhw->cf", x',
+            'np.einsum("cf,nfhw->nchw", w[:, :, p, q]',
+            'np.einsum("nfhw,cf->nchw"',
+            "conv_forward(dout, w, np.zeros(C), stride=stride, pad=pad)",
+            "dx = conv_forward(dout, w",
+            "the gradient of a transposed convolution is a plain convolution",
+            "전치 합성곱의 기울기는 같은 커널, 스트라이드, 패딩을 쓰는 보통 합성곱",
+        ],
         "max_pool_backward": [
             "the argmax of the window receives `dout[n, c, i, j]`",
             "each window's gradient goes to its argmax",
