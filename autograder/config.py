@@ -42,6 +42,7 @@ class Assignment:
     import_timeout_s: float = 15.0
     memory_mb: int = 1536
     deadline: datetime | None = None
+    release: datetime | None = None  # when students got it: no real submission is older
     preload: tuple[str, ...] = ("numpy",)
     hints: HintPolicy = HintPolicy()
 
@@ -98,14 +99,10 @@ def _assignment(ident: str, data: dict[str, Any], hints: HintPolicy) -> Assignme
         isinstance(m, str) and m.endswith(".py") for m in modules
     ):
         raise ConfigError(f"assignments.{ident}.modules must be a list of .py file names")
-    deadline = data.get("deadline")
-    if isinstance(deadline, str):
-        try:
-            deadline = datetime.fromisoformat(deadline)
-        except ValueError as exc:
-            raise ConfigError(f"assignments.{ident}.deadline: {exc}") from None
-        if deadline.tzinfo is None:
-            raise ConfigError(f"assignments.{ident}.deadline needs a UTC offset, e.g. +09:00")
+    deadline = _moment(ident, "deadline", data.get("deadline"))
+    release = _moment(ident, "release", data.get("release"))
+    if release is not None and deadline is not None and release >= deadline:
+        raise ConfigError(f"assignments.{ident}.release must come before its deadline")
     torch = bool(data.get("torch", False))
     return Assignment(
         id=ident,
@@ -117,9 +114,26 @@ def _assignment(ident: str, data: dict[str, Any], hints: HintPolicy) -> Assignme
         import_timeout_s=float(data.get("import_timeout_s", 30.0 if torch else 15.0)),
         memory_mb=int(data.get("memory_mb", 6144 if torch else 1536)),
         deadline=deadline,
+        release=release,
         preload=_preload(ident, data, torch),
         hints=_hint_policy(f"assignments.{ident}.hints", data.get("hints"), hints),
     )
+
+
+def _moment(ident: str, key: str, value: Any) -> datetime | None:
+    """A point in time of course.toml (ISO 8601 text or a TOML date-time), with its offset."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ConfigError(f"assignments.{ident}.{key}: {exc}") from None
+    if not isinstance(value, datetime):
+        raise ConfigError(f"assignments.{ident}.{key} must be a date and time")
+    if value.tzinfo is None:
+        raise ConfigError(f"assignments.{ident}.{key} needs a UTC offset, e.g. +09:00")
+    return value
 
 
 def _preload(ident: str, data: dict[str, Any], torch: bool) -> tuple[str, ...]:

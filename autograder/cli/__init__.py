@@ -154,7 +154,8 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     metavar="CSV",
     help="When each student submitted (columns student, submitted_at; ISO 8601), as the "
-    "collection recorded it; else nbgrader's timestamp.txt, else the file time.",
+    "collection recorded it: then the only record (a student it does not list is flagged). "
+    "Without it: nbgrader's timestamp.txt (written on the student's side), else the file time.",
 )
 def grade_command(
     assignment: str,
@@ -182,6 +183,7 @@ def grade_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from autograder.engine.commands import grade
+    from autograder.engine.untrusted import untrusted_text
     from autograder.feedback.views import show_batch
 
     out_console = console()
@@ -211,6 +213,8 @@ def grade_command(
             submitted_at=submitted_at,
         )
     show_batch(out_console, report, assignment, out)
+    for line in report.problems + report.flags:
+        click.echo(f"Look at: {untrusted_text(line, 400)}")
     if nbgrader_dir is not None:
         from autograder.platforms.nbgrader.export import write_gradebook
 

@@ -85,6 +85,8 @@ class BatchReport:
     seconds: float
     isolation: str = ""  # how the workers were isolated on the machine that ran the batch
     problems: list[str] = field(default_factory=list)  # what went wrong outside any grade
+    # "student: why" for what an instructor should look at (implausible or unknown times)
+    flags: list[str] = field(default_factory=list)
 
 
 def _reusable(
@@ -232,4 +234,5 @@ def grade_batch(
         seconds=time.perf_counter() - started,
         isolation=describe(),
         problems=problems,
+        flags=[f"{e.staged.student}: {flag}" for e in entries for flag in e.flags],
     )

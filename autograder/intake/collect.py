@@ -2,32 +2,34 @@
 
 `collect` turns the SUBMISSION arguments into one entry per student, and never
 raises for one submission: a name is escaped (`%XX`) where it would reach a
-folder, a terminal or the gradebook unsafely; two submissions of one student
-are an error naming both sources; a symbolic link anywhere below the
+folder, a terminal or the gradebook unsafely; names that collide are an error
+for the colliding submissions only, naming every source; a symbolic link anywhere below the
 instructor's folder, or anything staging raises, is that student's error; and
-the submission time is the collection's record (`--submitted-at`, nbgrader's
-timestamp.txt, else the file time), with its source.
+the submission time is the best record there is, with its source and whether
+the collection itself kept it (`autograder.intake.times`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
-import hashlib
 import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from autograder.config import Assignment, Course
 from autograder.intake.staging import StagedSubmission, discover, stage
+from autograder.intake.times import (  # noqa: F401 - re-exported for callers and tests
+    TIMESTAMP_FILE,
+    judge_time,
+    policy_fingerprint,
+    read_submitted_at,
+    submission_time,
+)
 from autograder.results import safe_student_name
-
-TIMESTAMP_FILE = "timestamp.txt"
-
 
 # ---------------------------------------------------------------------------
 # Names
@@ -114,78 +116,13 @@ def stage_safely(
         return staged, f"{path} could not be read: {type(exc).__name__}: {exc}"
 
 
-# ---------------------------------------------------------------------------
-# Submission times
-# ---------------------------------------------------------------------------
-def _parse_time(text: str) -> datetime | None:
-    text = text.strip().replace(" UTC", "+00:00")
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    for candidate in (text, text.replace(" ", "T", 1)):
-        with contextlib.suppress(ValueError):
-            stamp = datetime.fromisoformat(candidate)
-            return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-    return None
-
-
-def read_submitted_at(path: Path) -> dict[str, str]:
-    """A `--submitted-at` CSV: columns student and submitted_at (ISO 8601); raw text per student."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = csv.DictReader(handle)
-        return {
-            str(row.get("student", "")).strip(): str(row.get("submitted_at", ""))
-            for row in rows
-            if row.get("student")
-        }
-
-
-def submission_time(
-    staged: StagedSubmission, path: Path, student: str, submitted_at: dict[str, str] | None
-) -> tuple[datetime | None, str, str]:
-    """(time, source, note): the collection's record of when this was submitted.
-
-    In order: the instructor's `--submitted-at` CSV, nbgrader's timestamp.txt
-    (written by its exchange, next to the submission), the file time of what was
-    collected. A time that is missing or cannot be parsed is a note, never "on time".
-    """
-    if submitted_at is not None and student in submitted_at:
-        raw = submitted_at[student]
-        stamp = _parse_time(raw)
-        if stamp is None:
-            return None, "submitted-at csv", f"the submitted-at CSV has no valid time ({raw!r})"
-        return stamp, "submitted-at csv", ""
-    stamp_file = path / TIMESTAMP_FILE
-    if path.is_dir() and stamp_file.is_file() and not stamp_file.is_symlink():
-        raw = stamp_file.read_bytes()[:200].decode("utf-8", errors="replace")
-        stamp = _parse_time(raw)
-        if stamp is None:
-            return None, TIMESTAMP_FILE, f"{TIMESTAMP_FILE} cannot be parsed ({raw.strip()!r})"
-        return stamp, TIMESTAMP_FILE, ""
-    with contextlib.suppress(OSError):
-        if path.is_file():
-            mtime = path.stat().st_mtime
-        else:
-            mtime = max(
-                (path / name).stat().st_mtime
-                for name in staged.files
-                if (path / name).is_file() and not (path / name).is_symlink()
-            )
-        return datetime.fromtimestamp(mtime, tz=timezone.utc), "file time", ""
-    return None, "none", "no submission time is known (no timestamp, no file time)"
-
-
-def policy_fingerprint(course: Course, assignment: Assignment) -> str:
-    """What lateness depends on besides the time: the deadline and the late policy."""
-    text = f"{assignment.deadline!r}|{course.late_policy!r}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 @dataclass
 class Entry:
     staged: StagedSubmission
     error: str
     timing: dict[str, Any]
     notes: list[str]
+    flags: list[str] = field(default_factory=list)  # for the instructor to look at (in notes)
 
 
 def _collision_entries(
@@ -229,6 +166,7 @@ def collect(
     submitted_at: dict[str, str] | None,
     *,
     graded: Collection[str] = (),
+    now: datetime | None = None,
 ) -> list[Entry]:
     """Discover, name and stage every submission; never raises for one submission.
 
@@ -266,13 +204,10 @@ def collect(
                 stamp, source, note = submission_time(staged, path, raw, submitted_at)
             except Exception as exc:  # noqa: BLE001
                 note = f"the submission time could not be read: {exc}"
-        staged.timestamp = stamp
-        if note:
-            notes.append(note)
-        timing = {
-            "submitted_at": stamp.isoformat() if stamp else None,
-            "submitted_at_source": source,
-            "late_policy": policy,
-        }
-        entries.append(Entry(staged, error, timing, notes))
+        when = judge_time(
+            stamp, source, note, assignment, csv_given=submitted_at is not None, now=now
+        )
+        staged.timestamp = when.stamp
+        notes += when.notes
+        entries.append(Entry(staged, error, when.timing(policy), notes, when.flags))
     return entries
