@@ -118,7 +118,7 @@ def test_moodle_variants_of_parametrized_questions(quiz, tmp_path):
     categories, questions = _moodle_questions(out)
     params = [q for q in quiz.questions if q.kind == "param"]
     for q in params:
-        assert f"$course$/top/dlcourse/{QUIZ}/{q.id}" in categories
+        assert f"$course$/top/dlcourse/{QUIZ}-ko/{q.id}" in categories
         texts = [
             n.findtext("questiontext/text")
             for n in questions
@@ -294,3 +294,41 @@ def test_cli_quiz_export(tmp_path):
         main, ["quiz", "export", QUIZ, "--format", "gift", "--out", str(out), "--variants", "2"]
     )
     assert result.exit_code != 0 and "variants" in result.output
+
+
+# ---------------------------------------------------------------- both languages in one course
+
+
+def _identifiers(path: Path, fmt: str) -> set[str]:
+    """Everything of an export that an LMS keeps as an identifier."""
+    if fmt == "moodle":
+        root = ET.parse(path).getroot()
+        return {t.text for t in root.iter("text") if t.text and t.text.startswith("$course$")} | {
+            n.text for n in root.iter("idnumber")
+        }
+    if fmt == "gift":
+        return set(re.findall(r"(?m)^\$CATEGORY: (.+)$", path.read_text()))
+    found: set[str] = set()
+    with zipfile.ZipFile(path) as archive:
+        found |= {name.split("/")[0] for name in archive.namelist() if "/" in name}
+        for name in archive.namelist():
+            root = ET.fromstring(archive.read(name))
+            for node in root.iter():
+                found |= {node.get(key) for key in ("ident", "identifier") if node.get(key)}
+    return found - {"root_section", "general_fb", "response1", "answer1"}
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "qti", "gift"])
+def test_english_and_korean_exports_share_no_identifier(quiz, tmp_path, fmt):
+    """Can the English and the Korean export of one quiz go into one course side by side:
+    does each language have its own categories, idnumbers and QTI idents?"""
+    variants = 3 if fmt == "moodle" else 1
+    found = {}
+    for lang in ("en", "ko"):
+        out = tmp_path / f"{lang}.{fmt}"
+        export_quiz(quiz, fmt=fmt, out=out, lang=lang, variants=variants)
+        found[lang] = _identifiers(out, fmt)
+    assert found["en"] and found["ko"]
+    assert found["en"] & found["ko"] == set()
+    if fmt == "moodle":  # every question has its own idnumber in its language
+        assert len(found["ko"]) >= len(quiz.questions)

@@ -8,16 +8,18 @@ one drawn variant (the values of `--student`, or of a stated seed); Moodle can
 instead take several variants of each, grouped in one category per question so
 that a Moodle quiz draws one of them at random for every student.
 
-`export_quiz` writes one of the three formats; `QTI` is a zip with
-imsmanifest.xml and the assessment, the layout Canvas imports.
+`export_quiz` writes one of the three formats; QTI (`autograder.quiz.qti`)
+is a zip with imsmanifest.xml and the assessment, the layout Canvas imports.
+
+Every identifier an LMS keeps (Moodle's categories and idnumbers, GIFT's
+categories, QTI's idents) carries the language (`lang_tag`), so the English
+and the Korean export of one quiz import into one course side by side.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -36,10 +38,8 @@ from autograder.quiz.draw import for_student
 from autograder.quiz.engine import render_explanation, render_option, render_text
 
 FORMATS = ("moodle", "qti", "gift")
+LANGS = ("en", "ko")
 MAX_VARIANTS = 50
-QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
-CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
-CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 
 
 @dataclass
@@ -102,8 +102,8 @@ def prepare(
     (the LMS must then not shuffle). Otherwise the bank's order, options marked
     for shuffling, values drawn from `seed` (and `seed + 1`, ... for variants).
     """
-    if lang not in ("en", "ko"):
-        raise UsageError("lang must be en or ko")
+    if lang not in LANGS:
+        raise UsageError(f"lang must be one of {', '.join(LANGS)}")
     if not 1 <= variants <= MAX_VARIANTS:
         raise UsageError(f"variants must be between 1 and {MAX_VARIANTS}")
     if student is not None:
@@ -130,12 +130,18 @@ def prepare(
 # ---------------------------------------------------------------- text helpers
 
 
+def lang_tag(lang: str) -> str:
+    """The suffix of a quiz's identifiers in `lang`: none in English (identifiers of
+    earlier exports stay as they were), `-ko` in Korean."""
+    return "" if lang == LANGS[0] else f"-{lang}"
+
+
 def as_html(text: str) -> str:
     """Plain text as a paragraph of HTML (escaped, line breaks kept)."""
     return "<p>" + html.escape(text, quote=False).replace("\n", "<br>") + "</p>"
 
 
-def _number(value: float) -> str:
+def number_text(value: float) -> str:
     return repr(float(value)) if not float(value).is_integer() else format_number(value)
 
 
@@ -147,7 +153,7 @@ def _fraction(count: int, sign: int = 1) -> str:
 # ---------------------------------------------------------------- Moodle XML
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+def sub_element(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     node = ET.SubElement(parent, tag, attrs)
     if text is not None:
         node.text = text
@@ -155,18 +161,18 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 
 def _text_node(parent: ET.Element, tag: str, text: str, fmt: str = "html") -> None:
-    _sub(_sub(parent, tag, format=fmt), "text", text)
+    sub_element(sub_element(parent, tag, format=fmt), "text", text)
 
 
 def _category(root: ET.Element, path: str) -> None:
-    question = _sub(root, "question", type="category")
-    _sub(_sub(question, "category"), "text", f"$course$/top/{path}")
+    question = sub_element(root, "question", type="category")
+    sub_element(sub_element(question, "category"), "text", f"$course$/top/{path}")
 
 
 def moodle_xml(quiz: Quiz, items: list[LmsQuestion], lang: str) -> str:
     """Moodle XML: a category for the quiz, one sub-category per varied question."""
     root = ET.Element("quiz")
-    base = f"dlcourse/{quiz.id}"
+    base = f"dlcourse/{quiz.id}{lang_tag(lang)}"
     current = None
     for item in items:
         wanted = f"{base}/{item.category}" if item.category else base
@@ -174,32 +180,32 @@ def moodle_xml(quiz: Quiz, items: list[LmsQuestion], lang: str) -> str:
             _category(root, wanted)
             current = wanted
         kind = {"single": "multichoice", "multiple": "multichoice", "numeric": "numerical"}
-        node = _sub(root, "question", type=kind[item.kind])
-        _sub(_sub(node, "name"), "text", item.id)
+        node = sub_element(root, "question", type=kind[item.kind])
+        sub_element(sub_element(node, "name"), "text", item.id)
         _text_node(node, "questiontext", as_html(item.text))
         _text_node(node, "generalfeedback", as_html(item.feedback))
-        _sub(node, "defaultgrade", _number(item.points))
-        _sub(node, "penalty", "0")
-        _sub(node, "hidden", "0")
-        _sub(node, "idnumber", item.id)
+        sub_element(node, "defaultgrade", number_text(item.points))
+        sub_element(node, "penalty", "0")
+        sub_element(node, "hidden", "0")
+        sub_element(node, "idnumber", item.id + lang_tag(lang))
         if item.kind == "numeric":
             assert item.answer is not None
-            answer = _sub(node, "answer", fraction="100", format="moodle_auto_format")
-            _sub(answer, "text", _number(item.answer))
-            _sub(answer, "tolerance", _number(item.tolerance))
+            answer = sub_element(node, "answer", fraction="100", format="moodle_auto_format")
+            sub_element(answer, "text", number_text(item.answer))
+            sub_element(answer, "tolerance", number_text(item.tolerance))
             _text_node(answer, "feedback", "")
             continue
-        _sub(node, "single", "true" if item.kind == "single" else "false")
-        _sub(node, "shuffleanswers", "true" if item.shuffle else "false")
-        _sub(node, "answernumbering", "ABCD")
+        sub_element(node, "single", "true" if item.kind == "single" else "false")
+        sub_element(node, "shuffleanswers", "true" if item.shuffle else "false")
+        sub_element(node, "answernumbering", "ABCD")
         wrong = len(item.options) - len(item.correct)
         for index, option in enumerate(item.options):
             if index in item.correct:
                 fraction = _fraction(len(item.correct))
             else:  # multiple answers: a wrong tick costs, so ticking all earns nothing
                 fraction = "0" if item.kind == "single" else _fraction(wrong, -1)
-            answer = _sub(node, "answer", fraction=fraction, format="html")
-            _sub(answer, "text", as_html(option))
+            answer = sub_element(node, "answer", fraction=fraction, format="html")
+            sub_element(answer, "text", as_html(option))
             _text_node(answer, "feedback", "")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
@@ -223,14 +229,15 @@ def gift(quiz: Quiz, items: list[LmsQuestion], lang: str) -> str:
     out = [f"// {quiz.title.get(lang)} ({quiz.id}), written by dlcourse quiz export", ""]
     current = None
     for item in items:
-        wanted = f"dlcourse/{quiz.id}" + (f"/{item.category}" if item.category else "")
+        base = f"dlcourse/{quiz.id}{lang_tag(lang)}"
+        wanted = base + (f"/{item.category}" if item.category else "")
         if wanted != current:
             out += [f"$CATEGORY: $course$/top/{wanted}", ""]
             current = wanted
         head = f"::{gift_escape(item.id)}::[html]{_gift_html(item.text)}"
         if item.kind == "numeric":
             assert item.answer is not None
-            body = f"#{_number(item.answer)}:{_number(item.tolerance)}"
+            body = f"#{number_text(item.answer)}:{number_text(item.tolerance)}"
             out.append(f"{head} {{{body} ####{_gift_html(item.feedback)}}}")
         else:
             lines = []
@@ -247,136 +254,6 @@ def gift(quiz: Quiz, items: list[LmsQuestion], lang: str) -> str:
             out.append(head + " {\n" + "\n".join(f"  {line}" for line in lines) + "\n}")
         out.append("")
     return "\n".join(out)
-
-
-# ---------------------------------------------------------------- QTI 1.2 (Canvas)
-
-
-def _meta(parent: ET.Element, fields: dict[str, str]) -> None:
-    meta = _sub(parent, "qtimetadata")
-    for label, entry in fields.items():
-        node = _sub(meta, "qtimetadatafield")
-        _sub(node, "fieldlabel", label)
-        _sub(node, "fieldentry", entry)
-
-
-def _mattext(parent: ET.Element, text: str) -> None:
-    _sub(_sub(parent, "material"), "mattext", as_html(text), texttype="text/html")
-
-
-def _qti_item(section: ET.Element, item: LmsQuestion, ident: str) -> None:
-    node = _sub(section, "item", ident=ident, title=item.id)
-    kinds = {
-        "single": "multiple_choice_question",
-        "multiple": "multiple_answers_question",
-        "numeric": "numerical_question",
-    }
-    choice_ids = [f"{ident}_c{i + 1}" for i in range(len(item.options))]
-    _meta(
-        _sub(node, "itemmetadata"),
-        {
-            "question_type": kinds[item.kind],
-            "points_possible": _number(item.points),
-            "original_answer_ids": ",".join(choice_ids) or f"{ident}_n1",
-            "assessment_question_identifierref": f"{ident}_ref",
-        },
-    )
-    presentation = _sub(node, "presentation")
-    _mattext(presentation, item.text)
-    processing = ET.Element("resprocessing")
-    outcomes = _sub(processing, "outcomes")
-    _sub(outcomes, "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
-    general = _sub(processing, "respcondition", **{"continue": "Yes"})
-    _sub(_sub(general, "conditionvar"), "other")
-    _sub(general, "displayfeedback", feedbacktype="Response", linkrefid="general_fb")
-    scoring = ET.Element("respcondition", {"continue": "No"})
-    condition = _sub(scoring, "conditionvar")
-    if item.kind == "numeric":
-        assert item.answer is not None
-        response = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
-        _sub(_sub(response, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
-        either = _sub(condition, "or")
-        _sub(either, "varequal", _number(item.answer), respident="response1")
-        within = _sub(either, "and")
-        _sub(within, "vargte", _number(item.answer - item.tolerance), respident="response1")
-        _sub(within, "varlte", _number(item.answer + item.tolerance), respident="response1")
-    else:
-        cardinality = "Single" if item.kind == "single" else "Multiple"
-        response = _sub(presentation, "response_lid", ident="response1", rcardinality=cardinality)
-        render = _sub(response, "render_choice", shuffle="Yes" if item.shuffle else "No")
-        for choice, option in zip(choice_ids, item.options):
-            _mattext(_sub(render, "response_label", ident=choice), option)
-        if item.kind == "single":
-            _sub(condition, "varequal", choice_ids[item.correct[0]], respident="response1")
-        else:
-            every = _sub(condition, "and")
-            for index, choice in enumerate(choice_ids):
-                target = every if index in item.correct else _sub(every, "not")
-                _sub(target, "varequal", choice, respident="response1")
-    _sub(scoring, "setvar", "100", action="Set", varname="SCORE")
-    processing.append(scoring)
-    node.append(processing)
-    feedback = _sub(node, "itemfeedback", ident="general_fb")
-    _mattext(_sub(feedback, "flow_mat"), item.feedback)
-
-
-def qti_assessment(quiz: Quiz, items: list[LmsQuestion], lang: str, ident: str) -> str:
-    root = ET.Element("questestinterop", xmlns=QTI_NS)
-    assessment = _sub(root, "assessment", ident=ident, title=quiz.title.get(lang))
-    _meta(assessment, {"cc_maxattempts": "1"})
-    section = _sub(assessment, "section", ident="root_section")
-    for number, item in enumerate(items, start=1):
-        _qti_item(section, item, f"{ident}_q{number}")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
-
-
-def qti_manifest(ident: str, title: str) -> str:
-    root = ET.Element("manifest", identifier=f"{ident}_manifest", xmlns=CP_NS)
-    metadata = _sub(root, "metadata")
-    _sub(metadata, "schema", "IMS Content")
-    _sub(metadata, "schemaversion", "1.1.3")
-    _sub(root, "organizations")
-    resources = _sub(root, "resources")
-    resource = _sub(resources, "resource", identifier=ident, type="imsqti_xmlv1p2")
-    _sub(resource, "file", href=f"{ident}/{ident}.xml")
-    _sub(resource, "dependency", identifierref=f"{ident}_meta")
-    meta = _sub(
-        resources,
-        "resource",
-        identifier=f"{ident}_meta",
-        type="associatedcontent/imscc_xmlv1p1/learning-application-resource",
-        href=f"{ident}/assessment_meta.xml",
-    )
-    _sub(meta, "file", href=f"{ident}/assessment_meta.xml")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
-
-
-def canvas_meta(ident: str, title: str, items: list[LmsQuestion]) -> str:
-    """Canvas's quiz settings beside the assessment (title, points, no answer shuffling)."""
-    root = ET.Element("quiz", identifier=ident, xmlns=CANVAS_NS)
-    _sub(root, "title", title)
-    _sub(root, "shuffle_answers", "true" if any(i.shuffle for i in items) else "false")
-    _sub(root, "quiz_type", "assignment")
-    _sub(root, "points_possible", _number(sum(i.points for i in items)))
-    _sub(root, "show_correct_answers", "true")
-    _sub(root, "allowed_attempts", "1")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
-
-
-def qti_zip(quiz: Quiz, items: list[LmsQuestion], lang: str) -> bytes:
-    """A QTI 1.2 package: imsmanifest.xml and ident/ident.xml (the assessment)."""
-    ident = "dlcourse_" + re.sub(r"[^A-Za-z0-9_]", "_", quiz.id)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("imsmanifest.xml", qti_manifest(ident, quiz.title.get(lang)))
-        archive.writestr(f"{ident}/{ident}.xml", qti_assessment(quiz, items, lang, ident))
-        archive.writestr(
-            f"{ident}/assessment_meta.xml", canvas_meta(ident, quiz.title.get(lang), items)
-        )
-    return buffer.getvalue()
 
 
 def export_quiz(
@@ -402,6 +279,8 @@ def export_quiz(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "qti":
+        from autograder.quiz.qti import qti_zip
+
         out.write_bytes(qti_zip(quiz, items, lang))
     else:
         text = moodle_xml(quiz, items, lang) if fmt == "moodle" else gift(quiz, items, lang)
