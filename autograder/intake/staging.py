@@ -91,15 +91,23 @@ def discover(
     A path is a .zip (student = its stem), a folder holding the module file(s)
     (student = the folder's name, or its parent's when the folder is named after
     the assignment, as in nbgrader's submitted/<student>/<id>/), a student folder
-    holding <id>/, or a folder of any of these.
+    holding <id>/, or a folder of any of these. Given as an argument, the module
+    file itself or the assignment's notebook is a submission too (student = its
+    folder's name, or its parent's in nbgrader's layout).
     """
     found: list[tuple[str, Path]] = []
     for source in sources:
         source = Path(source)
-        single = _single(source, assignment)
+        single = _single(source, assignment) or _single_file(source, assignment)
         if single is not None:
             found.append(single)
             continue
+        if source.is_file() or source.is_symlink():
+            wanted = ", ".join([*assignment.modules, f"{assignment.id}.ipynb"])
+            raise SubmissionError(
+                f"{source}: a submission given as a file must be named {wanted} "
+                "or be a .zip (or give the folder that holds it)"
+            )
         if not source.is_dir():
             raise SubmissionError(f"{source}: no such file or folder")
         children = sorted(p for p in source.iterdir() if not p.name.startswith("."))
@@ -136,6 +144,39 @@ def _single(path: Path, assignment: Assignment) -> tuple[str, Path] | None:
     return None
 
 
+def _single_file(path: Path, assignment: Assignment) -> tuple[str, Path] | None:
+    """A module file or the assignment's notebook given as a SUBMISSION argument."""
+    if path.name not in (*assignment.modules, f"{assignment.id}.ipynb"):
+        return None
+    if not (path.is_file() or path.is_symlink()):  # a link is refused when it is staged
+        return None
+    folder = path.absolute().parent
+    return (folder.parent.name if folder.name == assignment.id else folder.name), path
+
+
+def _stage_file(path: Path, assignment: Assignment, staged: StagedSubmission) -> None:
+    """One file as the whole submission: the module itself, or the notebook that holds it."""
+    if path.is_symlink():
+        staged.problems.append(f"{path.name} is a symbolic link; submit the file itself")
+    elif not path.is_file():
+        staged.problems.append(f"{path.name} is not a regular file (a FIFO or a device?)")
+    elif path.name == f"{assignment.id}.ipynb":
+        from autograder.intake.notebook import stage_notebook
+
+        files, problems = stage_notebook(path, assignment)
+        staged.files.update(files)
+        staged.problems += problems
+    elif path.stat().st_size > MAX_MODULE_BYTES:
+        staged.problems.append(f"{path.name} is larger than {MAX_MODULE_BYTES >> 10} KiB")
+    else:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_MODULE_BYTES + 1)
+        if len(data) > MAX_MODULE_BYTES:
+            staged.problems.append(f"{path.name} is larger than {MAX_MODULE_BYTES >> 10} KiB")
+        else:
+            staged.files[path.name] = data
+
+
 def _parse_timestamp(text: str) -> datetime | None:
     text = text.strip().replace(" UTC", "+00:00")
     for candidate in (text, text.replace(" ", "T", 1)):
@@ -153,6 +194,8 @@ def stage(student: str, path: Path, assignment: Assignment) -> StagedSubmission:
         _stage_zip(path, wanted, staged)
         if staged.files:  # helper modules next to the module (autograder.intake.helpers)
             stage_zip_helpers(path, staged, assignment.modules)
+    elif path.name in (*wanted, f"{assignment.id}.ipynb") and not path.is_dir():
+        _stage_file(path, assignment, staged)  # the one file is the submission
     elif path.is_dir():
         for name in sorted(wanted):
             file = path / name
