@@ -190,14 +190,16 @@ def test_the_default_threshold_flags_the_copies_and_nothing_else(planted):
 def test_the_starter_code_is_not_evidence(tmp_path):
     """Do two untouched stubs (a folder and a released notebook) share nothing once the starter code is removed?"""
     batch = tmp_path / "batch"
-    for student in ("sam", "tom"):
-        (batch / student).mkdir(parents=True)
-        shutil.copy(ROOT / "assignments" / "conv" / "conv.py", batch / student / "conv.py")
+    stub = (ROOT / "assignments" / "conv" / "conv.py").read_text()
+    (batch / "sam").mkdir(parents=True)
+    (batch / "sam" / "conv.py").write_text(stub)
+    released = re.sub(r'raise NotImplementedError\("[^"]*"\)', "raise NotImplementedError()", stub)
+    (batch / "tom").mkdir()  # the notebook as nbgrader releases it: its own blanks
+    (batch / "tom" / "conv.ipynb").write_text(as_notebook(released))
     report = similarity_report("conv", [batch], out=tmp_path / "s.html")
     assert [(p.a, p.b, p.score) for p in report.pairs] == [("sam", "tom", 0.0)]
     assert report.starter_only == ["sam", "tom"]
     assert report.flagged == []
-    stub = (ROOT / "assignments" / "conv" / "conv.py").read_text()
     assert fingerprint(stub).coverage > 1000  # without removal there would be a lot to match
 
 
