@@ -64,7 +64,8 @@ def similarity_command(
     hot = report.flagged
     click.echo(
         f"Compared {len(report.documents)} submissions of {assignment} "
-        f"({len(report.pairs)} pairs): {len(hot)} at or above {threshold:.0%}."
+        f"({len(report.pairs)} pair{'' if len(report.pairs) == 1 else 's'}): "
+        f"{len(hot)} at or above {threshold:.0%}."
     )
     for rank, pair in enumerate(hot[:SHOWN], start=1):
         click.echo(
