@@ -1,10 +1,12 @@
 """Grading results in Gradescope's results.json schema, and grades.csv.
 
-A `SubmissionResult` serialises to exactly the keys Gradescope reads (score,
-max_score, execution_time, output, visibility, stdout_visibility, tests,
-extra_data); everything of ours that Gradescope does not know (assignment,
-student, seed, isolation, submission hash) lives in `extra_data`, so the file
-can be uploaded as it is.
+A `SubmissionResult` serialises to keys of Gradescope's schema only (score,
+execution_time, output, visibility, stdout_visibility, tests, extra_data);
+everything of ours that Gradescope does not know (assignment, student, seed,
+isolation, submission hash, and the total `max_score`: Gradescope sums the
+tests' own) lives in `extra_data`, so the file can be uploaded as it is. One
+schema, written alike by `dlcourse grade`, `check --json`, `quiz grade` and
+Gradescope's run_autograder.
 """
 
 from __future__ import annotations
@@ -154,7 +156,6 @@ class SubmissionResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "score": round(self.score, 6),
-            "max_score": round(self.max_score, 6),
             "execution_time": round(self.execution_time, 3),
             "output": clip_text(self.output, MAX_SUMMARY_OUTPUT),
             "visibility": "visible",
@@ -168,6 +169,7 @@ class SubmissionResult:
                 "isolation": self.isolation,
                 "submission_sha256": self.submission_sha256,
                 "status": self.status,
+                "max_score": round(self.max_score, 6),  # the tests' sum (not Gradescope's key)
                 "raw_score": round(self.raw_score, 6),
                 "late_days": self.late_days,
                 "penalty": self.penalty,
@@ -186,6 +188,7 @@ class SubmissionResult:
             "isolation",
             "submission_sha256",
             "status",
+            "max_score",
             "raw_score",
             "late_days",
             "penalty",

@@ -157,7 +157,7 @@ def full_marks(out: Path) -> str:
     short = 0
     for path in results:
         data = json.loads(path.read_text())
-        if float(data.get("score", 0)) < float(data.get("max_score", -1)):
+        if float(data.get("score", 0)) < float(data["extra_data"].get("max_score", -1)):
             short += 1
     if not results:
         return "no results written"

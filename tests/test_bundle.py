@@ -68,7 +68,7 @@ def test_public_checks_pass_in_the_bundle_with_the_reference(bundle, tmp_path, a
     result = run_check(out, "--path", tmp_path, assignment=assignment)
     assert result.returncode == 0, result.stderr + result.stdout[-2000:]
     data = json.loads(result.stdout)
-    assert data["score"] == data["max_score"] > 0
+    assert data["score"] == data["extra_data"]["max_score"] > 0
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -90,7 +90,7 @@ def test_each_sample_is_scored_and_explained(batch, student):
     out, _ = batch
     data = results(out)[student]
     kind, phrase = EXPECTED[student]
-    score, top = data["score"], data["max_score"]
+    score, top = data["score"], data["extra_data"]["max_score"]
     if kind == "full":
         assert score == top, [t["output"] for t in data["tests"] if t["status"] != "passed"][:2]
     elif kind == "zero":

@@ -380,7 +380,8 @@ def test_results_json_is_gradescope_shaped(demo, tmp_path):
     path.write_text("quiz: demo\nstudent: amy\ndemo-single: B\n", encoding="utf-8")
     result = grade_file(demo, path)
     data = result.to_json()
-    assert {"score", "max_score", "tests", "output", "visibility"} <= set(data)
+    assert {"score", "tests", "output", "visibility"} <= set(data)
+    assert data["extra_data"]["max_score"] == result.max_score  # not a key of Gradescope's
     assert [t["number"] for t in data["tests"]] == [q.id for q in demo.questions]
     assert data["extra_data"]["assignment"] == "quiz:demo"
     assert len(result.submission_sha256) == 64

@@ -224,9 +224,7 @@ def grade_for_gradescope(
     student = student_name(metadata_file)
     staged = stage(student, submission_folder(submission, spec), spec)
     result = grade_submission(staged, assignment, include_hidden=True, root=course.root)
-    data = result.to_json()
-    # Gradescope's schema has no top-level max_score (it sums the tests'): keep ours aside.
-    data["extra_data"]["max_score"] = data.pop("max_score")
+    data = result.to_json()  # Gradescope's schema, as every results.json of the course
     data["extra_data"]["platform"] = "gradescope"
     atomic_write_text(Path(results), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return result
