@@ -183,3 +183,24 @@ def test_cli_export_gradescope(tmp_path):
     assert zipfile.is_zipfile(out) and "run_autograder" in result.output
     bad = CliRunner().invoke(main, ["export", "gradescope", "nope", "--out", str(out)])
     assert bad.exit_code == 2 and "unknown assignment" in bad.output
+
+
+def test_a_zip_uploaded_to_gradescope_is_read_as_a_local_batch_reads_it(tmp_path):
+    """Is a .zip in Gradescope's submission folder (module in a subfolder, macOS litter
+    beside it) graded from its module, as `dlcourse grade` grades a zip (issue 27.9)?"""
+    from autograder.platforms.gradescope.export import grade_for_gradescope
+
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    with zipfile.ZipFile(upload / "my_work.zip", "w") as archive:
+        archive.writestr(
+            "my_work/conv.py", (ROOT / "solutions" / ASSIGNMENT / "conv.py").read_text()
+        )
+        archive.writestr("__MACOSX/my_work/._conv.py", b"\0\5\x16\7")
+    results = tmp_path / "results.json"
+    result = grade_for_gradescope(ASSIGNMENT, submission=upload, results=results, root=ROOT)
+    data = json.loads(results.read_text())
+    validate_results(data)
+    assert result.status == "graded" and result.score == result.max_score > 0, result.output
+    assert data["score"] == pytest.approx(sum(t["max_score"] for t in data["tests"]))
+    assert not (upload / "my_work").exists()  # read in memory, not unpacked next to it

@@ -175,20 +175,34 @@ def export_gradescope(
 # ---------------------------------------------------------------------------
 # Inside Gradescope: what run_autograder calls
 # ---------------------------------------------------------------------------
+def _shallowest(folder: Path, names: list[str]) -> Path | None:
+    """The shallowest regular file below `folder` with one of `names` (macOS's litter aside)."""
+    found = [
+        path
+        for name in names
+        for path in folder.rglob(name)
+        if path.is_file() and not path.is_symlink() and "__MACOSX" not in path.parts
+    ]
+    return min(found, key=lambda p: (len(p.parts), str(p))) if found else None
+
+
 def submission_folder(folder: Path, assignment: Assignment) -> Path:
-    """The folder of an upload that holds the module file(s): the top, or the shallowest."""
+    """What of an upload is the submission, as a local batch would stage it.
+
+    The folder that holds the module file(s) (the top, or the shallowest), else
+    the one that holds the assignment's notebook, else the shallowest .zip
+    uploaded: staged as `dlcourse grade` stages a zip (its module and helper
+    files read from it in memory, within the same limits), never unpacked to disk.
+    """
     folder = Path(folder)
     if any((folder / m).is_file() for m in assignment.modules):
         return folder
-    candidates = [
-        p
-        for m in assignment.modules
-        for p in folder.rglob(m)
-        if p.is_file() and "__MACOSX" not in p.parts
-    ]
-    if not candidates:
-        return folder
-    return min(candidates, key=lambda p: (len(p.parts), str(p))).parent
+    for names in (list(assignment.modules), [f"{assignment.id}.ipynb"]):
+        found = _shallowest(folder, names)
+        if found is not None:
+            return found.parent
+    archive = _shallowest(folder, ["*.zip"])
+    return archive if archive is not None else folder
 
 
 def student_name(metadata_file: Path | None) -> str:
