@@ -113,3 +113,34 @@ def test_the_seed_of_a_student_page_shows_only_once_grades_are_published(bo, tmp
         tmp_path / "out", out=tmp_path / "r.html", students_dir=tmp_path / "open", published=True
     )
     assert f"seed {result.seed}" in (tmp_path / "open" / "bo.html").read_text()
+
+
+def test_gradescope_keys_the_seed_alike_and_never_shows_it_to_the_student(
+    bo, tmp_path, monkeypatch
+):
+    """On Gradescope, is the seed the course secret's HMAC of the student (as in a batch), kept
+    in extra_data and out of the output the student sees at once; and without a secret,
+    does each run draw its own?"""
+    from autograder.platforms.gradescope.export import grade_for_gradescope
+
+    meta = tmp_path / "submission_metadata.json"
+    meta.write_text(json.dumps({"users": [{"email": "bo@example.edu"}]}))
+
+    def run(name):
+        path = tmp_path / f"{name}.json"
+        grade_for_gradescope("conv", submission=bo, results=path, metadata_file=meta, root=ROOT)
+        return json.loads(path.read_text())
+
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    data = run("keyed")
+    seed = data["extra_data"]["seed"]
+    assert seed == SeedKey(SECRET.encode(), True).seed("conv", "bo@example.edu")
+    assert str(seed) not in data["output"] and "Seed" not in data["output"]
+    assert data["output"].startswith("conv: ")  # the rest of the summary is still there
+    monkeypatch.delenv(SECRET_ENV)
+    import autograder.engine.seeds as seeds
+
+    monkeypatch.setattr(seeds, "_PROCESS_KEY", None)  # a fresh run_autograder process
+    first = run("one")["extra_data"]["seed"]
+    monkeypatch.setattr(seeds, "_PROCESS_KEY", None)
+    assert run("two")["extra_data"]["seed"] != first

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.config import Assignment, ConfigError, load_course
+from autograder.messages import lines_from_json, lines_to_json, render_lines
 from autograder.results import SubmissionResult, atomic_write_text
 
 COURSE_DIR = "dlcourse"
@@ -221,6 +222,21 @@ def student_name(metadata_file: Path | None) -> str:
     return "submission"
 
 
+def without_seed(result: SubmissionResult) -> None:
+    """Take the seed out of the summary (`output`), which Gradescope shows the student at once.
+
+    The seed stays in `extra_data` (the instructor's): with a course secret a student's
+    seed is the same for every upload, and knowing it would give the next upload's inputs.
+    """
+    lines = [
+        (indent, message)
+        for indent, message in lines_from_json(result.extra.get("summary"))
+        if message.id != "summary.seed"
+    ]
+    result.extra["summary"] = lines_to_json(lines)
+    result.output = render_lines(lines)
+
+
 def grade_for_gradescope(
     assignment: str,
     *,
@@ -238,6 +254,7 @@ def grade_for_gradescope(
     student = student_name(metadata_file)
     staged = stage(student, submission_folder(submission, spec), spec)
     result = grade_submission(staged, assignment, include_hidden=True, root=course.root)
+    without_seed(result)
     data = result.to_json()  # Gradescope's schema, as every results.json of the course
     data["extra_data"]["platform"] = "gradescope"
     atomic_write_text(Path(results), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
