@@ -34,10 +34,14 @@ def stub_result(assignment: str) -> SubmissionResult:
 
 
 def mutant_folder(assignment: str, mistake: object) -> Path:
-    from autograder.checkkit.mutants import write_mutant
+    """A submission folder holding the reference with `mistake` written in."""
+    from autograder.checkkit.mutants import mutant_source, reference_path
 
     folder = Path(tempfile.mkdtemp(prefix=f"mutant-{assignment}-")) / "student"
-    target = write_mutant(assignment, mistake, folder, ROOT)  # type: ignore[arg-type]
+    folder.mkdir(parents=True)
+    source = reference_path(assignment, mistake, ROOT).read_text(encoding="utf-8")  # type: ignore[arg-type]
+    target = folder / f"{getattr(mistake, 'module', None) or assignment}.py"
+    target.write_text(mutant_source(source, mistake), encoding="utf-8")  # type: ignore[arg-type]
     # the reference's other modules come along unchanged (vit and bert import transformer.py)
     for module in sorted((ROOT / "solutions" / assignment).glob("*.py")):
         if module.name != target.name:

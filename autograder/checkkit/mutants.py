@@ -70,15 +70,6 @@ def reference_path(assignment: str, mistake: Mistake, root: Path | None = None) 
     return (root or find_root()) / "solutions" / assignment / f"{stem}.py"
 
 
-def write_mutant(assignment: str, mistake: Mistake, folder: Path, root: Path | None = None) -> Path:
-    """Write the mistaken module into `folder` as a submission would hold it."""
-    source = reference_path(assignment, mistake, root).read_text(encoding="utf-8")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{mistake.module or assignment}.py"
-    target.write_text(mutant_source(source, mistake), encoding="utf-8")
-    return target
-
-
 @cache
 def _load(path: str, name: str, text: str) -> ModuleType:
     spec = importlib.util.spec_from_loader(name, loader=None, origin=path)

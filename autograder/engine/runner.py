@@ -6,6 +6,7 @@ the student's code runs only in the sandboxed worker behind `Submission`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import os
@@ -191,9 +192,12 @@ def _drop(key: tuple[Any, ...]) -> None:
 
 
 def close_sessions() -> None:
-    """End every cached check session of this process (tests that edit checks use it)."""
+    """End every cached check session of this process (at exit, and when checks change)."""
     while _SESSIONS:
         _SESSIONS.popitem()[1].close()
+
+
+atexit.register(close_sessions)  # pytest's sessionfinish and unconfigure run, in order
 
 
 def run_checks(

@@ -14,6 +14,8 @@ import copy
 import json
 from typing import Any
 
+from autograder.solutions import MarkerError
+
 LANGS = ("en", "ko")
 DEFAULT_LANG = "en"
 LANG_KEY = "lang"
@@ -65,10 +67,17 @@ def dump_notebook(notebook: Notebook) -> str:
 
 
 def language_versions(relpath: str, text: str) -> list[tuple[str, str]]:
-    """The released notebook files for one source notebook: (relative path, text) pairs."""
+    """The released notebook files for one source notebook: (relative path, text) pairs.
+
+    A bilingual notebook whose cells are not proper pairs is refused (MarkerError):
+    a reader of one language would miss what the other reads.
+    """
     notebook = json.loads(text)
     if not is_multilingual(notebook):
         return [(relpath, text)]
+    problems = pairing_problems(notebook, relpath)
+    if problems:
+        raise MarkerError("; ".join(problems))
     return [
         (localized_name(relpath, lang), dump_notebook(split_notebook(notebook, lang)))
         for lang in LANGS
