@@ -19,7 +19,15 @@ from autograder.cli.common import EXIT_NO, EXIT_OK, CourseGroup, DefaultOption, 
 from autograder.config import ConfigError, load_course
 from autograder.gradebook.exports import EXPORTERS, FORMATS
 from autograder.gradebook.roster import default_roster_path, load_roster
-from autograder.gradebook.totals import EXCUSED, MISSING, CourseTable, course_table, load_weights
+from autograder.gradebook.totals import (
+    ERROR,
+    EXCUSED,
+    MISSING,
+    CourseTable,
+    course_table,
+    load_settings,
+    load_weights,
+)
 from autograder.paths import CourseNotFound, find_root
 
 if TYPE_CHECKING:
@@ -84,6 +92,10 @@ def export_gradebook(
             else {}
         )
         return EXPORTERS[fmt](table, out, deadlines)
+    if fmt == "canvas":
+        course_root = _course_root(root)
+        zero = load_settings(course_root).missing_as_zero if course_root else False
+        return EXPORTERS[fmt](table, out, missing_as_zero=zero)
     return EXPORTERS[fmt](table, out)
 
 
@@ -92,7 +104,9 @@ def _cell_text(score: float, max_score: float, status: str, penalty: float, late
         return Text("missing", style="red")
     if status == EXCUSED:
         return Text("excused", style="dim")
-    text = Text(f"{score:g}/{max_score:g}", style="red" if status == "error" else "")
+    if status == ERROR:  # recorded as 0, but nothing was graded: say so, as --student does
+        return Text("error", style="bold red")
+    text = Text(f"{score:g}/{max_score:g}")
     if penalty:
         text.append(f" late {late}d -{100 * penalty:g}%", style="yellow")
     return text
@@ -121,6 +135,12 @@ def render_table(console: Console, table: CourseTable) -> None:
     if table.not_on_roster:
         console.print(
             Text(f"not on the roster: {', '.join(table.not_on_roster)}", style="magenta"),
+            soft_wrap=True,
+        )
+    if table.errors:
+        which = ", ".join(f"{student} ({item})" for student, item in table.errors)
+        console.print(
+            Text(f"could not be graded (counted 0; see --student): {which}", style="bold red"),
             soft_wrap=True,
         )
 

@@ -5,10 +5,12 @@
   excused one empty), and the weighted total in percent.
 - `canvas`: the layout Canvas's gradebook import reads: Student, ID, SIS User
   ID, SIS Login ID, Section, then one column per item, and a "Points
-  Possible" row under the header; a missing grade is 0, an excused one EX
-  (Canvas's word for excused). ID (Canvas's own user id) is left empty;
-  Canvas matches students by SIS User ID (our student id) or SIS Login ID
-  (the roster's email).
+  Possible" row under the header; a missing grade is empty (Canvas's "no
+  grade"), or 0 where the course says `[gradebook] missing_as_zero = true`;
+  an excused one is EX (Canvas's word for excused). ID is Canvas's own user
+  id, from the roster's `canvas_id` column where it has one; Canvas also
+  matches students by SIS User ID (our student id) or SIS Login ID (the
+  roster's email).
 - `nbgrader`: the columns of `nbgrader export`'s grades.csv, one row per
   (item, student): assignment, duedate, timestamp, student_id, last_name,
   first_name, email, raw_score, late_submission_penalty, score, max_score.
@@ -50,11 +52,11 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     return path
 
 
-def _cell_points(cell: Cell, excused: str) -> str:
-    """Points after the late penalty; a missing grade is 0, an excused one `excused`."""
+def _cell_points(cell: Cell, excused: str, missing: str = "0") -> str:
+    """Points after the late penalty; a missing grade is `missing`, an excused one `excused`."""
     if cell.status == EXCUSED:
         return excused
-    return "0" if cell.status == MISSING else _points(cell.score)
+    return missing if cell.status == MISSING else _points(cell.score)
 
 
 def export_csv(table: CourseTable, out: Path) -> Path:
@@ -76,7 +78,7 @@ def export_csv(table: CourseTable, out: Path) -> Path:
     return _write(out, header, rows)
 
 
-def export_canvas(table: CourseTable, out: Path) -> Path:
+def export_canvas(table: CourseTable, out: Path, *, missing_as_zero: bool = False) -> Path:
     header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] + list(table.items)
     possible: list[object] = ["Points Possible", "", "", "", ""]
     possible += [_points(table.max_points[item]) for item in table.items]
@@ -84,8 +86,15 @@ def export_canvas(table: CourseTable, out: Path) -> Path:
     for line in table.students:
         first, last = line.entry.first_last
         student = f"{last}, {first}" if first else (last or line.student)
-        row: list[object] = [student, "", line.student, line.entry.email, line.entry.section]
-        row += [_cell_points(line.cells[item], "EX") for item in table.items]  # EX: excused
+        row: list[object] = [
+            student,
+            line.entry.canvas_id,
+            line.student,
+            line.entry.email,
+            line.entry.section,
+        ]
+        missing = "0" if missing_as_zero else ""  # empty: Canvas's "no grade"
+        row += [_cell_points(line.cells[item], "EX", missing) for item in table.items]
         rows.append(row)
     return _write(out, header, rows)
 

@@ -1,10 +1,11 @@
 """The class roster (course/roster.csv): who should have submitted.
 
 A CSV with a header row. Columns, by name (any order; only the id is required):
-`student` (or `id`, `student_id`), `name`, `email`, `section`, and `excused`:
+`student` (or `id`, `student_id`), `name`, `email`, `section`, `excused`:
 items the student is excused from, separated by spaces or semicolons
-(`conv quiz:optimizers`). An excused item counts neither for nor against the
-student's total.
+(`conv quiz:optimizers`), and `canvas_id`: the student's Canvas user id (the
+ID column of Canvas's own gradebook export), which the Canvas export fills
+in. An excused item counts neither for nor against the student's total.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from autograder.config import ConfigError
 
 ID_COLUMNS = ("student", "id", "student_id")
+CANVAS_ID_COLUMNS = ("canvas_id", "canvas user id", "canvas_user_id")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class RosterEntry:
     email: str = ""
     section: str = ""
     excused: frozenset[str] = frozenset()
+    canvas_id: str = ""
 
     @property
     def first_last(self) -> tuple[str, str]:
@@ -52,6 +55,8 @@ def parse_roster(text: str, where: str = "roster") -> dict[str, RosterEntry]:
     def cell(row: dict[str, str | None], column: str) -> str:
         return (row.get(header[column]) or "").strip() if column in header else ""
 
+    canvas_column = next((c for c in CANVAS_ID_COLUMNS if c in header), "")
+
     entries: dict[str, RosterEntry] = {}
     for line, row in enumerate(reader, start=2):
         student = (row.get(id_column) or "").strip()
@@ -66,6 +71,7 @@ def parse_roster(text: str, where: str = "roster") -> dict[str, RosterEntry]:
             email=cell(row, "email"),
             section=cell(row, "section"),
             excused=frozenset(excused),
+            canvas_id=cell(row, canvas_column) if canvas_column else "",
         )
     return entries
 

@@ -8,8 +8,13 @@ The total is a percentage: the weighted mean of each counted item's
 score / max_score, with the late penalty already in the score. A roster student
 with no grade for an item someone was graded on is "missing" and counts 0,
 unless the roster excuses them, in which case the item leaves their total (a
-grade that does exist always counts). A
-graded student who is not on the roster is kept, and flagged.
+grade that does exist always counts). A grade recorded as an error (a
+submission that could not be graded) counts its score, 0, and is listed in
+`CourseTable.errors`. A graded student who is not on the roster is kept, and
+flagged.
+
+`[gradebook] missing_as_zero = true` in course.toml makes LMS exports write a
+missing grade as 0 rather than as no grade (`load_settings`).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from autograder.config import ConfigError
 from autograder.gradebook.audit import QUIZ_PREFIX
 from autograder.gradebook.roster import RosterEntry
 
-MISSING, EXCUSED = "missing", "excused"
+MISSING, EXCUSED, ERROR = "missing", "excused", "error"
 
 
 def load_weights(root: Path) -> dict[str, float]:
@@ -48,6 +53,32 @@ def load_weights(root: Path) -> dict[str, float]:
                     raise ConfigError(f"{section}.{ident}.weight must be a number >= 0")
                 weights[f"{prefix}{ident}"] = float(value)
     return weights
+
+
+@dataclass(frozen=True)
+class GradebookSettings:
+    """The `[gradebook]` table of course.toml."""
+
+    missing_as_zero: bool = False  # LMS exports: a missing grade is 0, not "no grade"
+
+
+def load_settings(root: Path) -> GradebookSettings:
+    """The course's `[gradebook]` settings (defaults where course.toml has none)."""
+    path = Path(root) / "course" / "course.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    table = data.get("gradebook") or {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [gradebook] must be a table")
+    unknown = sorted(set(table) - {"missing_as_zero"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown [gradebook] key(s): {', '.join(unknown)}")
+    value = table.get("missing_as_zero", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: gradebook.missing_as_zero must be true or false")
+    return GradebookSettings(missing_as_zero=value)
 
 
 @dataclass
@@ -87,6 +118,17 @@ class CourseTable:
     @property
     def not_on_roster(self) -> list[str]:
         return [s.student for s in self.students if not s.on_roster] if self.has_roster else []
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """(student, item) of every grade recorded as an error (a submission that could not
+        be graded, such as a rejected answer file): it counts 0 and needs a look."""
+        return [
+            (line.student, item)
+            for line in self.students
+            for item in self.items
+            if line.cells[item].status == ERROR
+        ]
 
 
 def _item_order(item: str) -> tuple[int, str]:
