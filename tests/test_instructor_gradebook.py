@@ -3,7 +3,8 @@
 A rejected quiz answer file is recorded as an error: does `gradebook show` say
 "error" rather than a score, as `--student` does? Does the Canvas export fill
 Canvas's ID column from the roster and leave a missing grade empty (Canvas's
-"no grade") unless the course counts it as 0?
+"no grade") unless the course counts it as 0? Does `--student` fit an
+80-column terminal, the isolation summarised in one line?
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from test_gradebook import result
 from test_gradebook_course import COURSE_TOML
 
 from autograder.cli import main
+from autograder.cli.gradebook import isolation_summary
 from autograder.gradebook import Gradebook
 from autograder.quiz.engine import grade_file
 from autograder.quiz.take import get_quiz
@@ -112,3 +114,31 @@ def test_canvas_export_fills_the_id_and_leaves_missing_grades_empty(course, tmp_
         main, ["gradebook", "export", "--db", db, "--format", "canvas", "--out", "x.csv"]
     )
     assert refused.exit_code == 2 and "missing_as_zero" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("recorded", "summary"),
+    [
+        (BUBBLEWRAP, "bubblewrap + cgroup + rlimits"),
+        (FALLBACK, "NO namespace sandbox + rlimits"),
+        ("none (no code runs)", "none (no code runs)"),
+    ],
+)
+def test_isolation_is_summarised_in_one_line(recorded, summary):
+    """Does each isolation layer keep its name, and the fallback its warning?"""
+    assert isolation_summary(recorded) == summary
+
+
+def test_one_student_fits_an_80_column_terminal(course):
+    """At 80 columns, does --student show each grade in three lines, none wrapped, the
+    isolation summarised on one of them?"""
+    _, db, _ = course
+    shown = run("gradebook", "show", "--db", db, "--student", "kim", columns=80)
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    grades = 3  # conv and optim, and the replaced conv
+    assert len(lines) <= 3 * grades + 3
+    assert sum("isolation: bubblewrap + cgroup + rlimits" in line for line in lines) >= 1
+    assert sum(f"isolation: {isolation_summary(describe())}" in line for line in lines) >= 1
+    assert "replaced" in shown.output and "1234567890" in shown.output

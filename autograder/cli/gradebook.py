@@ -6,9 +6,10 @@ keyword-only arguments, so the library and the CLI cannot drift apart.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -145,30 +146,82 @@ def render_table(console: Console, table: CourseTable) -> None:
         )
 
 
+ISOLATION_WIDTH = 40
+
+
+def isolation_summary(text: str) -> str:
+    """The isolation a grade was given under, in one short line.
+
+    Each `;`-separated layer of the recorded text (`isolation.describe()`)
+    keeps its name without the details in parentheses:
+    "bubblewrap (user, pid, ...); cgroup (...); rlimits (...), wall-clock
+    timeouts, scrubbed env" becomes "bubblewrap + cgroup + rlimits", and the
+    fallback's warning stays: "NO namespace sandbox + rlimits". Short texts
+    ("none (no code runs)") stay as they are. The full text is in the
+    grade's results.json.
+    """
+    text = " ".join(text.split())
+    if len(text) <= ISOLATION_WIDTH // 2:
+        return text
+    bare = re.sub(r"\([^()]*\)", "", text)
+    names: list[str] = []
+    for part in bare.split(";"):
+        words = re.split(r"[:,]", part)[0].split()
+        if not words:
+            continue
+        # a layer's name is its first word; a warning in capitals keeps three
+        name = " ".join(words[:3]) if words[0].isupper() else words[0]
+        names = [n for n in names if not name.startswith(n)]  # rlimit, then rlimits
+        if not any(n.startswith(name) for n in names):
+            names.append(name)
+    summary = " + ".join(names) or text
+    return summary if len(summary) <= ISOLATION_WIDTH else summary[: ISOLATION_WIDTH - 1] + "…"
+
+
+def _minute(stamp: str | None) -> str:
+    """An ISO time to the minute ('2027-03-29 23:59'), as recorded (UTC)."""
+    return (stamp or "?")[:16].replace("T", " ")
+
+
+def _grade_block(row: dict[str, Any], replaced: bool, width: int) -> list[Text]:
+    """One grade in three lines of at most about 75 characters."""
+    error = row["status"] == ERROR
+    head = Text(f"{row['assignment']:<{width}}  ")
+    head.append(f"{row['score']:g}/{row['max_score']:g}", style="bold red" if error else "bold")
+    head.append(f"  {row['status']}", style="bold red" if error else "")
+    head.append(f" at {_minute(row['graded_at'])}")
+    if row["late_days"]:
+        head.append(f"  late {row['late_days']}d -{100 * (row['penalty'] or 0):g}%", "yellow")
+    when = f"replaced {_minute(row['replaced_at'])} · " if replaced else ""
+    audit = f"    {when}seed {row['seed']} · checks {(row['checks_sha256'] or '?')[:12]}"
+    isolation = (
+        f"    dlcourse {row['package_version'] or '?'} · "
+        f"isolation: {isolation_summary(row['isolation'] or '?')}"
+    )
+    return [head, Text(audit, style="dim"), Text(isolation, style="dim")]
+
+
 def render_student(console: Console, book: Gradebook, student: str) -> int:
-    """One student's current grades and earlier ones; returns how many rows were shown."""
+    """One student's current grades and earlier ones; returns how many grades were shown.
+
+    Each grade takes three lines that fit an 80-column terminal: the item, its
+    score, status, time and late penalty; when it was replaced, the seed and
+    the checks hash that reproduce it; the version and the isolation in force,
+    summarised.
+    """
     current = [r for r in book.rows() if r["student"] == student]
     earlier = book.history(student)
-    grid = Table(title=f"Grades of {student}")
-    for column in ("item", "score", "late", "status", "graded at", "seed", "checks", "version"):
-        grid.add_column(column)
-    grid.add_column("isolation", overflow="fold")
-    for row, label in [(r, "current") for r in current] + [(r, "replaced") for r in earlier]:
-        when = row["graded_at"] + (
-            "" if label == "current" else f" (replaced {row['replaced_at']})"
-        )
-        grid.add_row(
-            row["assignment"],
-            f"{row['score']:g}/{row['max_score']:g}",
-            f"{row['late_days']}d -{100 * (row['penalty'] or 0):g}%" if row["late_days"] else "",
-            row["status"] if label == "current" else f"{row['status']} (earlier)",
-            when,
-            str(row["seed"]),
-            (row["checks_sha256"] or "?")[:12],
-            row["package_version"] or "?",
-            row["isolation"],
-        )
-    console.print(grid)
+    if not current and not earlier:
+        return 0
+    width = max(len(r["assignment"]) for r in current + earlier)
+    console.print(Text(f"Grades of {student}", style="bold"))
+    for title, rows, replaced in (("current", current, False), ("replaced", earlier, True)):
+        if not rows:
+            continue
+        console.print(Text(f"{title} ({len(rows)})", style="underline"))
+        for row in rows:
+            for line in _grade_block(row, replaced, width):
+                console.print(line, soft_wrap=True)
     return len(current) + len(earlier)
 
 
