@@ -367,3 +367,40 @@ def test_validate_feedback_and_export_work(course: Path) -> None:
     nbgrader(course, "export")
     rows = (course / "grades.csv").read_text().splitlines()
     assert len([r for r in rows if r.startswith("conv,")]) == 3
+
+
+def page_text(path: Path) -> str:
+    """The text of an HTML page, tags dropped and entities decoded."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+def reference_lines(assignment: str) -> list[str]:
+    """The distinctive lines of the reference's solution regions."""
+    from autograder.solutions import BEGIN, END
+
+    lines, inside = [], False
+    for line in (solutions_dir() / assignment / f"{assignment}.py").read_text().splitlines():
+        if BEGIN in line or END in line:
+            inside = BEGIN in line
+        elif inside and len(line.strip()) > 24:
+            lines.append(line.strip())
+    return lines
+
+
+@pytest.mark.slow
+def test_feedback_shows_no_hidden_test_and_no_reference(course: Path) -> None:
+    """Does `nbgrader generate_feedback` with the exported config show each grade cell's score
+    and public checks, but no hidden-test region (source or traceback) and no reference line?"""
+    nbgrader(course, "generate_feedback", "conv", "--force")
+    secret = reference_lines("conv")
+    assert len(secret) > 10
+    for student in ("released", "mistaken"):
+        page = page_text(course / "feedback" / student / "conv" / "conv.html")
+        assert "checks.public(" in page and "Grade cell: test_conv_backward" in page, student
+        assert "BEGIN HIDDEN TESTS" not in page and "END HIDDEN TESTS" not in page, student
+        assert "checks.hidden(" not in page, student
+    released = page_text(course / "feedback" / "released" / "conv" / "conv.html")
+    assert "no check passed" in released
+    assert [line for line in secret if line in released] == []

@@ -17,7 +17,8 @@ checks and the reference come from the package installed on the grading host;
 the released notebook holds neither. `public` and `hidden` name the checks;
 `score` runs them in one pytest session (a check raises on failure), prints
 what failed and returns the points earned, which nbgrader reads as
-the cell's partial credit (an error when none was earned).
+the cell's partial credit (with a line on stderr, an error to nbgrader, when
+none was earned).
 
 This runs in the student's own kernel, where their code can patch anything:
 it is a convenience for courses that live in nbgrader. `dlcourse grade` on the
@@ -31,6 +32,7 @@ import inspect
 import io
 import itertools
 import shutil
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Mapping
@@ -303,8 +305,11 @@ class TaskChecks:
 
         With public and hidden checks run (the grading host) that share is the
         points earned, as `dlcourse grade` counts them; with the public checks
-        only (a released notebook), it is their fraction of `points`. Raises
-        when no check passed, so the cell shows an error and earns nothing.
+        only (a released notebook), it is their fraction of `points`. When no
+        check passed it says so on stderr, which nbgrader counts as an error
+        (the cell earns nothing, `validate` reports it), and returns 0. It does
+        not raise: IPython's traceback would quote the lines of the cell around
+        the call, the hidden checks among them, in the feedback.
         """
         if self._public or self._hidden:
             self.run()
@@ -315,6 +320,7 @@ class TaskChecks:
             print(f"FAILED {result.name} ({result.max_score:g} points)")
             print("  " + result.output.replace("\n", "\n  "))
         if possible and earned <= 0:
-            raise AssertionError(f"{self.task}: no check passed ({len(failed)} failed)")
+            print(f"{self.task}: no check passed ({len(failed)} failed)", file=sys.stderr)
+            return 0.0
         print(f"{self.task}: {earned:g} of {possible:g} points")
         return round(points * earned / possible, 6) if possible else 0.0

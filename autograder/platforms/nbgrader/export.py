@@ -35,16 +35,17 @@ from typing import Any
 from autograder import paths
 from autograder.config import Assignment, ConfigError, Course, load_course
 from autograder.errors import CourseError
+from autograder.platforms.nbgrader.config import (
+    MAX_CELL_TIMEOUT_S,
+    MIN_CELL_TIMEOUT_S,
+    config_source,
+)
 from autograder.release.notebooks import split_notebook
 from autograder.results import SubmissionResult
 from autograder.solutions import answer_names, module_cells
 
 SCHEMA_VERSION = 3
 COURSE_ID = "dlcourse"
-# warnings (numpy, matplotlib...) go to stderr, which nbgrader counts as a failure
-WARNING_PATTERN = r"\w*Warning: "
-MIN_CELL_TIMEOUT_S = 120
-MAX_CELL_TIMEOUT_S = 1800
 
 
 # The notebook's own short texts, per language (terms as in course/docs/glossary.md).
@@ -265,23 +266,6 @@ def cell_timeout(assignment: Assignment, plans: dict[str, TaskPlan]) -> int:
     most = max((plan.checks for plan in plans.values()), default=1)
     wanted = math.ceil(assignment.timeout_s * most + assignment.import_timeout_s)
     return max(MIN_CELL_TIMEOUT_S, min(MAX_CELL_TIMEOUT_S, wanted))
-
-
-def config_source(course_id: str, timeout_s: int) -> str:
-    return "\n".join(
-        [
-            "# nbgrader configuration written by `dlcourse export nbgrader`.",
-            "c = get_config()  # noqa: F821 - provided by nbgrader when it reads this file",
-            "",
-            f"c.CourseDirectory.course_id = {course_id!r}",
-            "# one cell may run every check of a task (or a training loop of the walkthrough)",
-            f"c.Execute.timeout = {timeout_s}",
-            "# warnings printed on stderr are not failures (nbgrader counts stderr as an error)",
-            "c.IgnorePattern.enabled = True",
-            f"c.IgnorePattern.pattern = {WARNING_PATTERN!r}",
-            "",
-        ]
-    )
 
 
 @dataclass
