@@ -7,10 +7,22 @@ the input's gradient and every parameter's gradient. The same harness runs on
 the reference (and on the known mistakes) in the grader, and the results are
 compared there.
 
-The harness also watches for what the assignment forbids: a module that
-contains nn.MultiheadAttention or nn.Transformer* or calls
-F.scaled_dot_product_attention (or F.multi_head_attention_forward) is refused.
-The grader additionally reads the submitted source for these names.
+What the assignment forbids (F.scaled_dot_product_attention,
+nn.MultiheadAttention, nn.Transformer*) is kept out twice, and neither guard
+depends on anything the student's code can switch off:
+
+- the grader scans the submitted source (`autograder.checkkit.scan`, in the
+  grader's process) for the forbidden names and for every generic way to reach
+  an object without spelling its name; a finding costs the attention checks
+  (never the feed-forward ones) and becomes an integrity note;
+- the worker removes torch's attention kernels before the submission's first
+  line runs (`autograder/sandbox/inside/worker.py`, `_ban_attention`): a call
+  that gets to one by a route the scan missed raises there, so no value a
+  banned kernel computed can reach the comparison made here, in the grader.
+
+The harness only adds a clearer message for a module that holds an
+nn.MultiheadAttention or nn.Transformer* (what it reports, like anything from
+the worker, is the student's to forge: the verdict is the grader's comparison).
 """
 
 import numpy as np
@@ -94,30 +106,21 @@ def run_layer(module, cls, init_args, state, x, mask, dout, eval_mode=True, repe
     Returns (outputs, dx, grads, findings): `outputs` holds the output of each of
     `repeats` forward passes of x, dx and grads (one per parameter, in sorted
     name order) come from the backward pass of the first with upstream `dout`,
-    and `findings` lists forbidden torch attention modules or functions that
-    were used.
+    and `findings` lists forbidden torch attention modules the layer holds. A
+    forbidden kernel called on the way raises in the worker (it was removed
+    before the student's code ran), which fails the call.
     """
     import numpy as np
     import torch
     from torch import nn
-    from torch.overrides import TorchFunctionMode
 
     torch.set_num_threads(1)
     findings = []
 
-    class Watch(TorchFunctionMode):
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            name = getattr(func, "__name__", "")
-            if "scaled_dot_product" in name or "multi_head_attention" in name:
-                if name not in findings:
-                    findings.append(name)
-            return func(*args, **(kwargs or {}))
-
     # The CPU generator alone (the same state as torch.manual_seed(0)): torch.manual_seed
     # also queues a seed, with a formatted stack trace, for every accelerator backend.
     torch.default_generator.manual_seed(0)
-    with Watch():
-        layer = getattr(module, cls)(*init_args)
+    layer = getattr(module, cls)(*init_args)
     banned = tuple(
         getattr(nn, n)
         for n in (
@@ -156,20 +159,19 @@ def run_layer(module, cls, init_args, state, x, mask, dout, eval_mode=True, repe
     xt = torch.tensor(np.asarray(x), dtype=torch.float64, requires_grad=True)
     mt = None if mask is None else torch.tensor(np.asarray(mask), dtype=torch.bool)
     outputs = []
-    with Watch():
-        for _ in range(repeats):
-            out = layer(xt) if mt is None else layer(xt, mt)
-            outputs.append(out)
-        first = outputs[0]
-        if not isinstance(first, torch.Tensor):
-            raise TypeError(f"{cls}.forward must return a tensor, got {type(first).__name__}")
-        if tuple(first.shape) != tuple(np.shape(dout)):
-            raise ValueError(
-                f"{cls}.forward returned shape {tuple(first.shape)}, expected {tuple(np.shape(dout))}"
-            )
-        # The same gradients as first.backward(dout) (d(sum(out * dout))/d(out) is dout
-        # exactly), without backward's shape check, whose first use imports sympy.
-        (first * torch.as_tensor(np.asarray(dout), dtype=torch.float64)).sum().backward()
+    for _ in range(repeats):
+        out = layer(xt) if mt is None else layer(xt, mt)
+        outputs.append(out)
+    first = outputs[0]
+    if not isinstance(first, torch.Tensor):
+        raise TypeError(f"{cls}.forward must return a tensor, got {type(first).__name__}")
+    if tuple(first.shape) != tuple(np.shape(dout)):
+        raise ValueError(
+            f"{cls}.forward returned shape {tuple(first.shape)}, expected {tuple(np.shape(dout))}"
+        )
+    # The same gradients as first.backward(dout) (d(sum(out * dout))/d(out) is dout
+    # exactly), without backward's shape check, whose first use imports sympy.
+    (first * torch.as_tensor(np.asarray(dout), dtype=torch.float64)).sum().backward()
     grads = []
     for name in sorted(state):
         grad = params[name].grad

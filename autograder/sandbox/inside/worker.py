@@ -11,6 +11,22 @@ Replies are {"ok": True, "value": ...} or {"ok": False, "error": {...}}.
 
 Run as: python -I worker.py REQ_FD RESP_FD SUBMISSION_DIR FORBIDDEN_MODULES
 (a cold worker), or forked by the zygote (`zygote.py`), which calls `serve`.
+
+Assignments that ban torch's attention (their module names are in
+`ATTENTION_BANNED`) get a worker without it: before the first line of the
+submission runs, `_ban_attention` replaces every attention kernel at torch's
+dispatcher (each aten operator that computes attention, at every dispatch key
+that has a kernel) and the code of torch's own Python implementations
+(nn.MultiheadAttention, F.multi_head_attention_forward, nn.Transformer*, flex
+attention's eager path, the quantizable MultiheadAttention, the CPU
+decomposition) by a trap that raises `ForbiddenCall`. Whatever the route to
+them (a name spelled or computed, a pickle, another thread, a module written at
+run time), the call ends there, so a banned kernel can never produce a value
+that reaches the grader, and the grader's comparison of the outputs is the
+verdict. Nothing is left to undo it: the dispatcher's registration is held by a
+reference no Python object leads to, and the original code objects are dropped.
+Unlike a TorchFunctionMode, it does not depend on a stack the student's code
+can pop or a thread it can leave.
 """
 
 from __future__ import annotations
@@ -19,6 +35,7 @@ import importlib.abc
 import importlib.util
 import itertools
 import os
+import re
 import signal
 import sys
 import traceback
@@ -40,6 +57,110 @@ class ForbiddenImport(ImportError):
 
 class MissingName(AttributeError):
     """The submission lacks a function or class the checks call."""
+
+
+class ForbiddenCall(RuntimeError):
+    """A call of a torch API the assignment forbids (raised by the worker's traps)."""
+
+
+# Modules of assignments that ask for attention written by hand.
+ATTENTION_BANNED = frozenset({"transformer", "seq2seq"})
+# aten operators that compute attention (matched on the name after "aten::").
+_ATTENTION_OPS = re.compile(r"attention|transformer_encoder_layer|_fused_sdp")
+# torch's own Python code that computes attention: module -> qualified names.
+_ATTENTION_PYTHON = {
+    "torch.nn.functional": ["multi_head_attention_forward"],
+    "torch.nn.modules.activation": ["MultiheadAttention.forward"],
+    "torch.nn.modules.transformer": [
+        f"{name}.forward"
+        for name in ("Transformer", "TransformerEncoder", "TransformerEncoderLayer")
+        + ("TransformerDecoder", "TransformerDecoderLayer")
+    ],
+    "torch.ao.nn.quantizable.modules.activation": [
+        "MultiheadAttention.forward",
+        "MultiheadAttention._forward_impl",
+    ],
+    "torch._higher_order_ops.flex_attention": [
+        "math_attention",
+        "_math_attention_inner",
+        "sdpa_dense",
+    ],
+    "torch._decomp.decompositions": ["scaled_dot_product_flash_attention_for_cpu"],
+}
+_BANNED_WHY = "is not allowed in this assignment: write attention yourself (matrix products, masking, softmax)"
+BAN_MARK = "dlcourse-worker-ban"  # where the traps say they were registered
+_banned: list[str] = []  # what _ban_attention replaced, for the project's tests
+
+
+def _trap_template(*args: Any, **kwargs: Any) -> None:
+    error: Any = "ERROR"
+    raise error("MESSAGE")
+
+
+def _trap_code(what: str) -> Any:
+    """A code object that raises ForbiddenCall naming `what`, whatever it is called with.
+
+    The class and the message are constants of the code itself, so the trap needs
+    nothing from the globals of the function whose code it replaces.
+    """
+    code = _trap_template.__code__
+    consts = tuple(
+        ForbiddenCall if c == "ERROR" else f"{what} {_BANNED_WHY}" if c == "MESSAGE" else c
+        for c in code.co_consts
+    )
+    return code.replace(co_consts=consts, co_name=what.rsplit(".", 1)[-1])
+
+
+def _ban_attention() -> None:
+    """Replace torch's attention, in C++ and in Python, by traps (once per process)."""
+    if _banned:
+        return
+    try:
+        import torch
+    except ImportError:  # the assignment runs without torch: nothing to ban
+        _banned.append("")
+        return
+    import ctypes
+    import types
+    import warnings
+
+    def trap(*args: Any, **kwargs: Any) -> None:
+        raise ForbiddenCall(f"torch's attention kernel {_BANNED_WHY}")
+
+    dispatcher = torch._C
+    keys = []  # every dispatch key this torch can name (vmap's and autocast's included)
+    for key in dispatcher.DispatchKey.__members__:
+        try:
+            dispatcher._dispatch_has_kernel_for_dispatch_key("aten::add.Tensor", key)
+            keys.append(key)
+        except RuntimeError:
+            continue
+    library = dispatcher._dispatch_library("IMPL", "aten", "", BAN_MARK, 0)
+    with warnings.catch_warnings():  # "overriding a previously registered kernel": wanted
+        warnings.simplefilter("ignore")
+        for op in dispatcher._dispatch_get_all_op_names():
+            namespace, _, name = op.partition("::")
+            if namespace != "aten" or not _ATTENTION_OPS.search(name):
+                continue
+            for key in keys:  # a trap wherever the operator has a kernel of its own
+                if dispatcher._dispatch_has_kernel_for_dispatch_key(op, key):
+                    library.impl(name, key, trap)
+                    _banned.append(f"{op}/{key}")
+    # The registrations live as long as `library`: one reference more, held by nothing.
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))
+    del library
+    for module_name, qualnames in _ATTENTION_PYTHON.items():
+        for qualname in qualnames:
+            try:
+                owner: Any = importlib.import_module(module_name)
+                for part in qualname.split("."):
+                    owner = vars(owner)[part]
+            except (ImportError, KeyError, TypeError):
+                continue  # not in this version of torch
+            if isinstance(owner, types.FunctionType) and not owner.__code__.co_freevars:
+                owner.__code__ = _trap_code(f"{module_name}.{qualname}")
+                owner.__defaults__ = owner.__kwdefaults__ = None
+                _banned.append(f"{module_name}.{qualname}")
 
 
 class _Forbidden(importlib.abc.MetaPathFinder):
@@ -137,6 +258,8 @@ def _error(exc: BaseException) -> dict[str, Any]:
         kind = "forbidden"
     if isinstance(exc, MissingName):
         kind = "missing_function"
+    if isinstance(exc, ForbiddenCall):
+        kind = "forbidden"
     return {
         "type": type(exc).__name__,
         "message": message[:2000],
@@ -146,6 +269,8 @@ def _error(exc: BaseException) -> dict[str, Any]:
 
 
 def _import(names: list[str]) -> dict[str, Any]:
+    if ATTENTION_BANNED.intersection(names):
+        _ban_attention()  # before the first line of the submission runs
     sys.path.insert(0, SUBMISSION_DIR)
     found: dict[str, list[str]] = {}
     for name in names:

@@ -1,0 +1,243 @@
+"""Does a banned call cost the check whatever the route? (issue 26, item 2)
+
+Each route below reaches F.scaled_dot_product_attention (or the Python
+implementation behind nn.MultiheadAttention) without spelling a forbidden name
+where a reader of the source would look for it: a star import read back through
+globals(), a pickle global, a format-field lookup, a module written to /tmp at
+run time and imported, a file in UTF-7 (read as UTF-8 it shows no forbidden
+name), the builtins' own table, nn.Module.__subclasses__(), the garbage
+collector's view of a module, torch's table of overridable functions, a timeit
+statement built at run time and a class pattern of a match statement.
+
+Every one of them scored full marks on the attention checks before this test
+was written. Now each must lose every attention check twice over:
+
+- with the grader's static scan, which names the route in the integrity note;
+- without it (the scan switched off in the grader), because the worker removes
+  the banned kernels before the student's first line runs, at torch's
+  dispatcher and in torch's own Python code, where nothing the student does can
+  put them back.
+
+The feed-forward checks, which no route touches, keep their points.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from graderkit import ROOT, failures, grade_folder
+
+# Every route calls what it reached in a thread of its own: torch's function modes are
+# per thread, so an in-process watch of that kind never sees the call.
+UNWATCHED = """
+
+from concurrent.futures import ThreadPoolExecutor as _Pool
+
+
+def _unwatched(fn, *args, **kwargs):
+    with _Pool(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+"""
+
+# The attention the routes plug in: heads from the student's own projections, then the
+# kernel (`_ATTEND`, the fused sdpa) or nn.MultiheadAttention's Python function (`_MHA_FN`).
+SDPA_FORWARD = (
+    UNWATCHED
+    + """
+
+def _routed_forward(self, x, mask=None):
+    B, L, D = x.shape
+    H, d = self.num_heads, self.head_dim
+    q = self.q_proj(x).view(B, L, H, d).transpose(1, 2)
+    k = self.k_proj(x).view(B, L, H, d).transpose(1, 2)
+    v = self.v_proj(x).view(B, L, H, d).transpose(1, 2)
+    keep = None if mask is None else (mask if mask.dim() == 4 else mask.unsqueeze(-3))
+    out = _unwatched(_ATTEND, q, k, v, attn_mask=keep)
+    return self.out_proj(out.transpose(1, 2).reshape(B, L, D))
+
+
+MultiHeadSelfAttention.forward = _routed_forward
+"""
+)
+
+MHA_FN_FORWARD = (
+    UNWATCHED
+    + """
+
+def _routed_forward(self, x, mask=None):
+    B, L, D = x.shape
+    H = self.num_heads
+    blocked = None
+    if mask is not None:
+        blocked = ~mask if mask.dim() == 2 else (~mask).repeat_interleave(H, dim=0)
+    t = x.transpose(0, 1)
+    weight = torch.cat([self.q_proj.weight, self.k_proj.weight, self.v_proj.weight])
+    bias = torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias])
+    out, _ = _unwatched(
+        _MHA_FN, t, t, t, D, H, weight, bias, None, None, False, 0.0,
+        self.out_proj.weight, self.out_proj.bias, training=False, need_weights=True,
+        attn_mask=blocked,
+    )
+    return out.transpose(0, 1)
+
+
+MultiHeadSelfAttention.forward = _routed_forward
+"""
+)
+
+MHA_CLASS_FORWARD = (
+    UNWATCHED
+    + """
+
+def _routed_forward(self, x, mask=None):
+    B, L, D = x.shape
+    H = self.num_heads
+    inner = _MHA(D, H, batch_first=True).to(x.dtype)
+    del inner.in_proj_weight, inner.in_proj_bias, inner.out_proj.weight, inner.out_proj.bias
+    inner.in_proj_weight = torch.cat([self.q_proj.weight, self.k_proj.weight, self.v_proj.weight])
+    inner.in_proj_bias = torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias])
+    inner.out_proj.weight, inner.out_proj.bias = self.out_proj.weight, self.out_proj.bias
+    blocked = None
+    if mask is not None:
+        blocked = ~mask if mask.dim() == 2 else (~mask).repeat_interleave(H, dim=0)
+    out, _ = _unwatched(inner, x, x, x, attn_mask=blocked, need_weights=True)
+    return out
+
+
+MultiHeadSelfAttention.forward = _routed_forward
+"""
+)
+
+WRITTEN_AT_RUN_TIME = """
+import sys as _sys
+import tempfile as _tempfile
+
+_folder = _tempfile.mkdtemp()
+with open(_folder + "/_routed_helper.py", "w") as _handle:
+    _handle.write("import torch.nn.functional as F\\nattend = getattr(F, 'scaled_dot_' + 'product_attention')\\n")
+_sys.path.insert(0, _folder)
+import _routed_helper
+
+_ATTEND = _routed_helper.attend
+"""
+
+# route -> (code that defines the callable, the forward that uses it, what the note names)
+ROUTES = {
+    "star-import-globals": (
+        'from torch.nn.functional import *\n_ATTEND = globals()["scaled_" + "dot_product_attention"]\n',
+        SDPA_FORWARD,
+        "globals()",
+    ),
+    "pickle-global": (
+        'import pickle\n_ATTEND = pickle.loads(b"ctorch.nn.functional\\nscaled_dot_product_attention\\n.")\n',
+        SDPA_FORWARD,
+        "pickle",
+    ),
+    "format-field": (
+        "import string\n_ATTEND = string.Formatter().get_field("
+        '"0.nn.functional.scaled_" + "dot_product_attention", [torch], {})[0]\n',
+        SDPA_FORWARD,
+        "Formatter",
+    ),
+    "module-written-at-run-time": (WRITTEN_AT_RUN_TIME, SDPA_FORWARD, "sys.path"),
+    "builtins-table": (
+        'import torch.nn.functional as _F\n_ATTEND = __builtins__["get" + "attr"](_F, "scaled_" + "dot_product_attention")\n',
+        SDPA_FORWARD,
+        "__builtins__",
+    ),
+    "module-subclasses": (
+        'from torch import nn as _nn\n_MHA = next(c for c in _nn.Module.__subclasses__() if c.__name__ == "Multihead" + "Attention")\n',
+        MHA_CLASS_FORWARD,
+        "__subclasses__",
+    ),
+    "gc-referents": (
+        "import gc\nimport torch.nn.functional as _F\n"
+        "_MHA_FN = next(v for t in gc.get_referents(_F) if isinstance(t, dict) "
+        'for n, v in t.items() if n == "multi_head_" + "attention_forward")\n',
+        MHA_FN_FORWARD,
+        "gc",
+    ),
+    "overridable-functions-table": (
+        "import torch.nn.functional as _F\n_ATTEND = next(f for f in torch.overrides.get_overridable_functions()[_F] "
+        'if f.__name__ == "scaled_" + "dot_product_attention")\n',
+        SDPA_FORWARD,
+        "torch.overrides",
+    ),
+    "timeit-statement": (
+        "import timeit\nimport torch.nn.functional as _F\n_box = []\n"
+        'timeit.Timer("_box.append(_F.scaled_" + "dot_product_attention)", globals=globals()).timeit(1)\n'
+        "_ATTEND = _box[0]\n",
+        SDPA_FORWARD,
+        "timeit",
+    ),
+    "match-class-pattern": (
+        "import torch.nn.functional as _F\n"
+        "match _F:\n    case object(scaled_dot_product_attention=_ATTEND):\n        pass\n",
+        SDPA_FORWARD,
+        "scaled_dot_product_attention",
+    ),
+}
+UTF7 = "utf-7-source"
+ALL_ROUTES = [*sorted(ROUTES), UTF7]
+
+
+def _reference() -> str:
+    return (ROOT / "solutions" / "transformer" / "transformer.py").read_text(encoding="utf-8")
+
+
+def _utf7_module() -> bytes:
+    """The reference plus sdpa spelled in UTF-7: `F.sc+AGE-led_...` reads as `F.sc + AGE - led_...`
+    in UTF-8, and as `F.scaled_dot_product_attention` to Python, which honours the declaration."""
+    text = "# -*- coding: utf-7 -*-\n" + _reference() + "\nimport torch.nn.functional as _F\n"
+    text += "_ATTEND = _F.HIDDEN\n" + SDPA_FORWARD
+    data = text.encode("utf-7")
+    assert b"HIDDEN" in data and b"_F.scaled" not in data
+    return data.replace(b"HIDDEN", b"sc+AGE-led_dot_product_attention")
+
+
+def route_folder(route: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=f"route-{route}-")) / "student"
+    folder.mkdir()
+    if route == UTF7:
+        data = _utf7_module()
+    else:
+        setup, forward, _ = ROUTES[route]
+        data = (_reference() + "\n\n" + setup + forward).encode("utf-8")
+    (folder / "transformer.py").write_bytes(data)
+    return folder
+
+
+def _split(result):
+    attention = [t for t in result.tests if not t.task.startswith("FeedForward")]
+    feed_forward = [t for t in result.tests if t.task.startswith("FeedForward")]
+    assert attention and feed_forward
+    return attention, feed_forward
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+def test_the_route_fails_in_the_worker_even_without_the_scan(route, monkeypatch):
+    """With the grader's scan switched off, does the worker itself keep the kernel from running?"""
+    import autograder.checks.transformer.common as checks
+
+    monkeypatch.setattr(checks, "scan_files", lambda files, assignment: [])
+    result = grade_folder("transformer", route_folder(route), hidden=False)
+    assert result.status == "graded", result.output
+    attention, feed_forward = _split(result)
+    earned = [f"{t.name}: {t.score}" for t in attention if t.score > 0]
+    assert not earned, f"the {route} route earns points in the worker: {earned}"
+    assert all(t.kind == "forbidden" for t in attention), failures(result)
+    assert all("not allowed" in t.output for t in attention), failures(result)
+    assert all(t.score == t.max_score for t in feed_forward), failures(result)
+
+
+def test_the_reference_declared_utf8_keeps_full_marks():
+    """Is an honest module with a UTF-8 coding line (and non-ASCII comments) still graded in full?"""
+    folder = Path(tempfile.mkdtemp(prefix="route-honest-")) / "student"
+    folder.mkdir()
+    text = "# -*- coding: utf-8 -*-\n# 어텐션을 직접 구현합니다.\n" + _reference()
+    (folder / "transformer.py").write_bytes(text.encode("utf-8"))
+    result = grade_folder("transformer", folder)
+    assert result.score == result.max_score, failures(result)
+    assert result.to_json()["extra_data"]["integrity_notes"] == []
