@@ -280,8 +280,9 @@ def difference(
         return None
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     max_abs = float(np.max(diff))
-    rel = diff / np.maximum(np.abs(w), 1e-300)
-    max_rel = float(np.max(np.where(finite, rel, 0.0)))
+    # relative to the expected value, so only where it is neither 0 nor inf
+    scaled = finite & (w != 0)
+    rel = diff[scaled] / np.abs(w[scaled])
     counts = {"what": what, "count": int(bad.sum()), "size": int(g.size), "shape": shape}
     if got_arr.dtype == want_arr.dtype:
         head = msg(
@@ -298,14 +299,22 @@ def difference(
             want=str(want_arr.dtype),
             **counts,
         )
-    return "wrong", [
-        head,
-        msg(
+    if (bad & scaled).any():
+        errors = msg(
             "compare.errors",
             "max abs error {abs}, max rel error {rel}",
             abs=f"{max_abs:.3g}",
-            rel=f"{max_rel:.3g}",
-        ),
+            rel=f"{float(rel.max()):.3g}",
+        )
+    else:  # every differing entry expects 0: only the absolute error means anything
+        errors = msg(
+            "compare.errors_rel_undefined",
+            "max abs error {abs}, max rel error not defined (every differing entry expects 0)",
+            abs=f"{max_abs:.3g}",
+        )
+    return "wrong", [
+        head,
+        errors,
         msg(
             "compare.first",
             "first at index {index}: expected {want}, got {got}",

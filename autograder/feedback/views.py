@@ -19,7 +19,7 @@ from rich.table import Table
 from autograder.feedback.catalogs import translator
 from autograder.feedback.render import failure_notes
 from autograder.messages import Message, msg, render
-from autograder.results import SubmissionResult
+from autograder.results import CheckResult, SubmissionResult
 
 MAX_SHOWN_FAILURES = 25
 
@@ -94,10 +94,41 @@ def _word(lang: str, message: Message) -> str:
     return render(message, translator(None, lang))
 
 
+def blank_reached(test: CheckResult) -> str | None:
+    """The stub's blank a failed check stopped at ('conv/conv_forward'), or None: the
+    check's message is the blank's NotImplementedError (`plugin.blank`)."""
+    for _, message in test.lines:
+        if message.id == "plugin.blank":
+            return str(message.values.get("where", ""))
+    return None
+
+
+def not_implemented_line(task: str, reached: list[str], lang: str) -> str:
+    """One line for a task whose failed checks all stopped at a blank, in `lang`."""
+    line = _word(
+        lang,
+        msg(
+            "view.not_implemented",
+            "{task}: not implemented yet ({count} checks)",
+            task=task,
+            count=len(reached),
+        ),
+    )
+    others = sorted({w for w in reached if w.rpartition("/")[2] != task})
+    if others:  # stopped at another task's blank (a backward check calls the forward)
+        line += _word(
+            lang,
+            msg("view.blank_of", "; they stop at the blank of {where}", where=", ".join(others)),
+        )
+    return line
+
+
 def show_result(
     console: Console, result: SubmissionResult, *, show_passed: bool = True, lang: str = "en"
 ) -> None:
-    """One submission's checks as a table, then each failure's message (in `lang`)."""
+    """One submission's checks as a table, then what failed (in `lang`): one line per task
+    for the checks that stopped at a blank of the stub ("not implemented yet"), the
+    full message of every other failure. results.json keeps every message."""
     table = Table(title=f"{result.assignment}: {result.student}", show_lines=False)
     table.add_column(_word(lang, msg("view.task", "task")), style="cyan")
     table.add_column(_word(lang, msg("view.check", "check")))
@@ -115,6 +146,16 @@ def show_result(
             )
     console.print(table)
     failed = [t for t in result.tests if t.status != "passed"]
+    blanks: dict[str, list[str]] = {}  # task: the blank each of its failed checks reached
+    for test in failed:
+        where = blank_reached(test)
+        if where is not None:
+            blanks.setdefault(test.task, []).append(where)
+    if blanks:
+        console.print()
+    for task, reached in blanks.items():
+        console.print(f"[yellow]{escape(not_implemented_line(task, reached, lang))}[/]")
+    failed = [t for t in failed if blank_reached(t) is None]
     for test in failed[:MAX_SHOWN_FAILURES]:
         console.print(
             f"\n[bold red]{failed_word}[/] [cyan]{escape(test.task)}[/] {escape(test.name)}"
