@@ -173,3 +173,19 @@ def test_an_exception_that_drives_the_terminal_is_escaped_in_feedback(tmp_path):
         assert "\x1b" not in test.output and "\x07" not in test.output
     said = next(t.output for t in failed if "ALL CHECKS PASSED" in t.output)
     assert "\\x1b[2J" in said and len(said) < 8000
+
+
+def test_a_name_from_the_submission_reaches_the_summary_escaped(tmp_path):
+    """Does a file name holding a terminal escape reach the result's summary escaped?"""
+    from autograder.config import load_course
+    from autograder.engine.grading import grade_submission
+    from autograder.intake.staging import stage
+
+    archive = tmp_path / "eve\x1b[2J\x1b]0;pwned\x07.zip"
+    archive.write_bytes(b"not a zip at all")
+    staged = stage("eve", archive, load_course(ROOT).assignment("conv"))
+    assert any("\x1b" in problem for problem in staged.problems)  # the name is quoted
+    result = grade_submission(staged, "conv", seed=3, include_hidden=False, root=ROOT)
+    assert "not a readable zip" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b[2J" in result.output

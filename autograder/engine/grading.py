@@ -21,6 +21,7 @@ from autograder.config import Assignment, Course, load_course
 from autograder.engine.redact import redact_hidden_feedback
 from autograder.engine.runner import run_checks
 from autograder.engine.seeds import process_key
+from autograder.engine.untrusted import filtered_lines
 from autograder.feedback import problem_message, render_result, summary_lines
 from autograder.feedback.render import error_lines
 from autograder.intake.staging import (
@@ -103,6 +104,7 @@ def write_summary(job: Grading) -> None:
         lines = error_lines(job.result.output)
     else:
         lines = summary_lines(job.result, job.staged.problems)
+    lines = filtered_lines(lines)  # staging's problems quote names from the submission
     job.result.extra["summary"] = lines_to_json(lines)
     job.result.output = render_lines(lines)
 
