@@ -254,9 +254,149 @@ def training_check(folder, seed=SHORTCUT_SEED):
     return None
 
 
+# The message each shortcut is told (the id of the line that says why) and its Korean.
+VERDICTS = {
+    "mean_images": ("cnn.weights_unchanged", "모델의 가중치가 처음 받은 값 그대로입니다"),
+    "class_patched": ("cnn.weights_unchanged", "모델의 가중치가 처음 받은 값 그대로입니다"),
+    "another_model": ("cnn.weights_unchanged", "모델의 가중치가 처음 받은 값 그대로입니다"),
+    "weights_written": ("cnn.replay_differs", "채점기가 과제가 요구하는 실행을 직접 다시"),
+    "steps_by_hand": ("cnn.replay_differs", "채점기가 과제가 요구하는 실행을 직접 다시"),
+    "invented_history": ("cnn.history_not_of_weights", "history의 마지막 항목이"),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SHORTCUTS))
-def test_a_shortcut_fit_earns_the_training_check(name):
-    """Does a fit that does not train the given model with AdamW still pass the training check?
-    (the hole of issue 26, item 10: it does)"""
-    assert training_check(shortcut_folder(name)) is None
+def test_a_shortcut_fit_fails_the_training_check_and_is_told_why(name):
+    """Does a fit that does not train the given model with AdamW fail the training check,
+    with a line that says why, in English and in Korean?"""
+    from autograder.feedback.catalogs import translator
+    from autograder.messages import render_lines
+
+    failure = training_check(shortcut_folder(name))
+    assert failure is not None, f"{name} passes the training check"
+    message_id, korean = VERDICTS[name]
+    why = [m for _, m in failure.lines if m.id == message_id]
+    assert len(why) == 1, failure.message
+    assert why[0].english() in failure.message
+    rendered = render_lines(failure.lines, translator("cnn", "ko"))
+    assert korean in rendered, rendered
+    assert why[0].english() not in rendered
+
+
+@pytest.mark.slow
+def test_the_reference_passes_the_training_check_alone():
+    """Control for the shortcuts: is the reference, run the same way, passed?"""
+    assert training_check(ROOT / "solutions" / "cnn") is None
+
+
+@pytest.mark.slow
+def test_a_graded_shortcut_scores_zero_on_the_training_check_and_reads_in_korean():
+    """Graded in full, does the mean-image fit get 0 on the training check, told why in both
+    languages, while the checks of what it did not touch (SmallCNN, lr_schedule) still pay?"""
+    import copy
+
+    from autograder.feedback import render_result
+
+    result = grade_folder("cnn", shortcut_folder("mean_images"), seed=5)
+    assert result.status == "graded", result.output
+    (check,) = [t for t in result.tests if t.nodeid.endswith("test_training")]
+    assert check.status == "failed" and check.score == 0
+    assert "the model's weights are exactly those it was given" in check.output
+    assert "the reference reaches" in check.output
+    kept = [t for t in result.tests if t.task in {"SmallCNN.forward", "lr_schedule"}]
+    assert kept and all(t.score > 0 for t in kept), failures(result)
+    korean = render_result(copy.deepcopy(result), "ko")
+    (check,) = [t for t in korean.tests if t.nodeid.endswith("test_training")]
+    assert "모델의 가중치가 처음 받은 값 그대로입니다" in check.output
+    assert "참조 구현은" in check.output
+
+
+class _Reply:
+    """A stand-in for `sub`: the reference run in this process (trusted), its reply edited."""
+
+    def __init__(self, edit):
+        from autograder.paths import load_reference
+
+        self.module = load_reference("cnn", "cnn")
+        self.edit = edit
+        self.sent = []
+
+    def run(self, fn, *args, **kwargs):
+        self.sent.append(kwargs)
+        return self.edit(fn(self.module, *args, **kwargs))
+
+
+def _judged(edit, seed=SHORTCUT_SEED):
+    """The training check's failure on the edited reply (None when it passes), and the stand-in."""
+    from autograder.checkkit import CheckFailure, LiveOracle
+    from autograder.checks.cnn.common import check_training
+
+    sub = _Reply(edit)
+    try:
+        check_training(sub, LiveOracle("cnn"), np.random.default_rng(seed))
+    except CheckFailure as failure:
+        return failure, sub
+    return None, sub
+
+
+def _nudged(reply):
+    weights = dict(reply[5])
+    weights["fc1.weight"] = weights["fc1.weight"].copy()
+    weights["fc1.weight"][3, 7] += 1e-4
+    return (*reply[:5], weights)
+
+
+REPLIES = {
+    # (edit of the reference's reply, the id of the line that says why)
+    "untouched": (lambda reply: reply, None),
+    # 1e-4 on one weight already moves the last validation loss by about 1e-6
+    "one-weight-nudged": (_nudged, "cnn.history_not_of_weights"),
+    "history-lr-constant": (
+        lambda reply: (*reply[:3], np.full(5, 1e-2), *reply[4:]),
+        "cnn.replay_differs",
+    ),
+    "no-adamw-update-seen": (
+        lambda reply: (*reply[:4], np.zeros(0), reply[5]),
+        "cnn.replay_differs",
+    ),
+    "an-epoch-short": (lambda reply: tuple(c[:4] for c in reply[:4]) + reply[4:], "cnn.epochs_run"),
+    "not-a-tuple": (lambda reply: "done", "cnn.training_returned"),
+    "text-for-a-curve": (lambda reply: ("loss", *reply[1:]), "cnn.training_returned"),
+    "a-parameter-missing": (
+        lambda reply: (*reply[:5], {k: v for k, v in reply[5].items() if k != "fc2.bias"}),
+        "cnn.training_weights",
+    ),
+    "a-parameter-reshaped": (
+        lambda reply: (*reply[:5], {**reply[5], "fc1.weight": reply[5]["fc1.weight"].T}),
+        "cnn.training_weights",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPLIES))
+def test_the_training_check_judges_the_reply_not_the_worker(case):
+    """Is the reference's reply passed as it is, and failed, with the reason, once edited
+    (a weight nudged by 1e-4, the history's lr, no AdamW update seen, a malformed reply)?"""
+    edit, message_id = REPLIES[case]
+    failure, _ = _judged(edit)
+    if message_id is None:
+        assert failure is None, failure.message
+    else:
+        assert failure is not None, f"{case} passes"
+        assert message_id in [m.id for _, m in failure.lines], failure.message
+
+
+def test_the_held_out_images_never_reach_the_worker():
+    """Are the images the grader classifies absent from everything sent to the worker?"""
+    from autograder.checks.cnn.inputs import synthetic_digits
+
+    _, sub = _judged(lambda reply: reply)
+    rng = np.random.default_rng(SHORTCUT_SEED)
+    _, _, templates = synthetic_digits(rng, 400)
+    x_test, _, _ = synthetic_digits(rng, 200, templates=templates)
+    (sent,) = sub.sent
+    images = np.concatenate([x for x, _ in sent["train"] + sent["val"]]).astype(np.float32)
+    seen = {image.tobytes() for image in images}
+    assert not any(image.tobytes() in seen for image in x_test)
+    assert len(seen) > 100  # the training images are there

@@ -17,7 +17,7 @@ tasks and points.
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare, compare_all, msg
+from autograder.checkkit import compare, compare_all, msg
 from autograder.checks.cnn.harness import run_cnn
 from autograder.checks.cnn.inputs import (
     batches,
@@ -27,6 +27,7 @@ from autograder.checks.cnn.inputs import (
     synthetic_digits,
     tiny_state,
 )
+from autograder.checks.cnn.training import check_training
 
 __all__ = [
     "batches",
@@ -237,71 +238,3 @@ def check_fit(
         got, list(want), names, call=call, rtol=1e-5, atol=1e-8,
         mistakes=_as_tuple_candidates(candidates),
     )  # fmt: skip
-
-
-def check_training(
-    sub, oracle, rng, n_train=400, n_test=200, epochs=5, batch_size=20, lr=1e-2, threshold=0.4
-):
-    """SmallCNN trained briefly with fit on digit-like images classifies held-out ones well.
-
-    The verdict needs no reference: the student's predictions are scored
-    against the true labels, and without patience every epoch runs. The
-    reference trains the same network (as long again as the student's run)
-    only when the accuracy falls short, to say what it reaches.
-    """
-    x_train, y_train, templates = synthetic_digits(rng, n_train)
-    x_test, y_test, _ = synthetic_digits(rng, n_test, templates=templates)
-    state = smallcnn_init_state(rng, 10)
-    kw = dict(
-        state=state, x_train=x_train, y_train=y_train, x_test=x_test,
-        epochs=epochs, batch_size=batch_size, lr=lr,
-    )  # fmt: skip
-    got = sub.run(run_cnn, "training", **kw)
-    call = msg(
-        "cnn.call_training",
-        "SmallCNN() trained with your fit on {train} digit-like 8x8 images for {epochs} "
-        "epochs (batch {batch}, lr={lr}), then its predictions on {test} new ones",
-        train=n_train,
-        epochs=epochs,
-        batch=batch_size,
-        lr=str(lr),
-        test=n_test,
-    )
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        problem = msg(
-            "cnn.training_returned",
-            "the run returned {type}, not (predictions, epochs)",
-            type=type(got).__name__,
-        )
-        raise CheckFailure([problem], call=call)
-    predictions, epochs_run = got
-    predictions = np.asarray(predictions)
-    if predictions.shape != y_test.shape or predictions.dtype.kind not in "iu":
-        problem = msg(
-            "cnn.predictions",
-            "expected {want} predictions, got {got}",
-            want=str(y_test.shape),
-            got=str(predictions.shape),
-        )
-        raise CheckFailure([problem], call=call)
-    if epochs_run != epochs:
-        problem = msg(
-            "cnn.epochs_run",
-            "history records {got} epochs, expected {want} (no patience: every epoch runs)",
-            got=str(epochs_run),
-            want=epochs,
-        )
-        raise CheckFailure([problem], call=call)
-    accuracy = float(np.mean(predictions == y_test))
-    if accuracy < threshold:
-        want = oracle.run(run_cnn, "training", **kw)
-        reference = float(np.mean(np.asarray(want[0]) == y_test))
-        problem = msg(
-            "cnn.accuracy_short",
-            "test accuracy {accuracy}, expected at least {least} (chance is 10%; the "
-            "reference reaches {reference})",
-            accuracy=f"{accuracy:.1%}",
-            least=f"{threshold:.0%}",
-            reference=f"{reference:.1%}",
-        )
-        raise CheckFailure([problem], call=call)
