@@ -11,6 +11,7 @@ import html
 import re
 import shutil
 import subprocess
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,103 @@ def test_report_renders_in_chromium(report, tmp_path):
     first, last = re.search(r'data-sorted="([^"]*)"', dom).group(1).split("|")
     assert first == "ana_reference"  # by % descending, then ascending
     assert last in ("bo_stub", "zed_error")
+
+
+# ---------------------------------------------------------------------------
+# What an instructor reads (issue 27.6): checks grouped by task with full names,
+# links to the students' pages, why a submission lost points, the layout
+# ---------------------------------------------------------------------------
+def _figure(page: str, chart: str) -> str:
+    found = re.search(rf'<figure class="chart" id="chart-{chart}">(.*?)</figure>', page, re.S)
+    assert found, chart
+    return found.group(1)
+
+
+def test_checks_are_grouped_by_task_with_their_full_names(report, grades):
+    """Is every check under its task in the chart, told apart from its neighbours, with its
+    full name on hover and in the table of checks?"""
+    page = (report / "report.html").read_text()
+    summary = summarise(load_batch(grades))
+    chart = _figure(page, "check-pass-rate")
+    # tick labels: a bold heading per task, then that task's checks; none the same
+    labels = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", chart)]
+    tasks = [t.name for t in summary.tasks]
+    positions = [labels.index(task) for task in tasks]
+    assert positions == sorted(positions)
+    checks = [label.strip() for label in labels if label.startswith("  ")]
+    assert len(checks) == len(summary.checks) == len(set(checks))
+    assert any("[2x2-s2-max]" in c for c in checks) and any("[2x2-s2-avg]" in c for c in checks)
+    hover = [html.unescape(t) for t in re.findall(r"<title>([^<]*)</title>", chart)]
+    assert sorted(hover) == sorted(
+        f"{c.task}: {c.name}" + (" (hidden)" if c.hidden else "") for c in summary.checks
+    )
+    table = re.search(r'<table id="check-table".*?</table>', page, re.S)
+    assert table is not None
+    names = [html.unescape(n) for n in re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td>", table[0])]
+    assert sorted(names) == sorted(c.name for c in summary.checks)
+
+
+def test_student_table_links_each_page_and_says_why(report, grades):
+    """Does each student's row link to their page, and say why a submission lost points
+    (an error's reason, the stub's exceptions) beyond "graded"?"""
+    page = (report / "report.html").read_text()
+    rows = re.findall(r"<tr[^>]*>(<td class=\"student\">.*?)</tr>", page)
+    assert len(rows) == 5
+    for row in rows:
+        href = re.search(r'<a class="page" href="([^"]+)">', row)
+        assert href, row
+        target = report / urllib.parse.unquote(html.unescape(href.group(1)))
+        assert target.is_file(), target
+    by_student = {re.search(r'class="student">(.*?)</td>', r).group(1): r for r in rows}
+    assert "error: the checks did not run" in by_student["zed_error"]
+    assert '<td class="why">exception</td>' in by_student["bo_stub"]
+    assert '<td class="why"></td>' in by_student["ana_reference"]
+    late = (report / "students" / f"{student_page_name('late & <lee>')}.html").resolve()
+    assert any((report / urllib.parse.unquote(h)).resolve() == late
+               for h in re.findall(r'href="([^"]+)"', page))  # fmt: skip
+
+
+def test_failure_reasons_name_what_went_wrong(tmp_path):
+    """Are time-outs, memory, crashes and a module that does not import named in the table,
+    and plain wrong values not?"""
+    kinds = {"slow": "timeout", "big": "memory", "boom": "crash", "typo": "import", "off": "wrong"}
+    for student, kind in kinds.items():
+        check = CheckResult("a check", 0, 2, "failed", task="conv_forward", kind=kind)
+        write_results(tmp_path / "g", SubmissionResult("conv", student, tests=[check]))
+    build_report(tmp_path / "g", out=tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    why = dict(re.findall(r'class="student">([^<]*)</td>.*?<td class="why">([^<]*)</td>', page))
+    assert why == {
+        "big": "memory", "boom": "crashed", "off": "", "slow": "time-out", "typo": "does not import"
+    }  # fmt: skip
+    assert '<a class="page"' not in page  # no --students: no pages to link
+
+
+@pytest.mark.slow
+def test_report_layout_in_chromium(report, tmp_path):
+    """At 1400 pixels, are the eight cards one row and every chart as wide as its panel?"""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (bash .ci/setup installs it)")
+    probe = (
+        "<script>window.addEventListener('load', function () {"
+        " var tops = Array.prototype.map.call(document.querySelectorAll('.card'),"
+        "   function (c) { return c.getBoundingClientRect().top; });"
+        " var widths = Array.prototype.map.call(document.querySelectorAll('figure.chart'),"
+        "   function (f) { return (f.querySelector('svg').getBoundingClientRect().width"
+        "     / f.parentNode.clientWidth).toFixed(2); });"
+        " document.body.setAttribute('data-layout', tops.length + '|' + new Set(tops).size"
+        "   + '|' + widths.join(',')); });</script></body>"
+    )
+    page = report / "layout.html"
+    page.write_text((report / "report.html").read_text().replace("</body>", probe))
+    proc = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,3000",
+         "--dump-dom", page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    cards, rows, widths = re.search(r'data-layout="([^"]*)"', proc.stdout).group(1).split("|")
+    assert (cards, rows) == ("8", "1")
+    assert all(float(w) > 0.85 for w in widths.split(",")), widths

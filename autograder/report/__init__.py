@@ -10,7 +10,9 @@ Modules: `data` (numbers), `charts` (matplotlib SVG), `render` (templates).
 
 from __future__ import annotations
 
+import os
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +52,12 @@ def student_page_name(student: str) -> str:
     return page_name(results_folder(student))
 
 
+def _link(page: Path, report: Path) -> str:
+    """The address of `page` from the report's folder (a relative URL, %-escaped)."""
+    relative = os.path.relpath(page.resolve(), report.resolve().parent)
+    return urllib.parse.quote(Path(relative).as_posix())
+
+
 def build_report(
     grades_dir: Path,
     *,
@@ -68,18 +76,22 @@ def build_report(
     pairs = load_batch_folders(Path(grades_dir))
     summary = summarise([result for _, result in pairs])
     out = Path(out)
-    _write(out, batch_page(summary, source=str(grades_dir)))
-    written = ReportWritten(report=out, students=len(pairs))
+    pages: list[Path] = []
     if students_dir is not None:
-        folder = Path(students_dir)
         taken: set[str] = set()
-        for name, result in pairs:
+        for name, _ in pairs:
             # the results folder's own name: as escaped and collision-free as the results
             stem = page_name(name)
             if stem.casefold() in taken:  # folders that differ in case only (an older batch)
                 stem = f"{stem}%~{len(taken)}"
             taken.add(stem.casefold())
-            page = folder / f"{stem}.html"
+            pages.append(Path(students_dir) / f"{stem}.html")
+    # the student table links each row (summary.rows is in the order of pairs) to its page
+    links = [_link(page, out) for page in pages] or None
+    _write(out, batch_page(summary, source=str(grades_dir), links=links))
+    written = ReportWritten(report=out, students=len(pairs))
+    if students_dir is not None:
+        for (_, result), page in zip(pairs, pages):
             shown = student_view(result, published=published)
             _write(page, student_page(result, shown, published=published))
             written.student_pages.append(page)

@@ -59,6 +59,8 @@ class StudentRow:
     status: str
     mistakes: list[str] = field(default_factory=list)
     integrity_notes: int = 0
+    failures: list[str] = field(default_factory=list)  # kinds of its failed checks
+    error: str = ""  # why it could not be graded (status error): the result's first line
 
     @property
     def percent(self) -> float:
@@ -129,6 +131,11 @@ def _check_key(test: CheckResult) -> str:
     return test.nodeid or test.name
 
 
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
+
+
 def summarise(results: list[SubmissionResult]) -> BatchSummary:
     """The numbers of the report (pass rates count every student, errors included)."""
     total = len(results)
@@ -164,6 +171,8 @@ def summarise(results: list[SubmissionResult]) -> BatchSummary:
                 status=result.status,
                 mistakes=sorted(name for name, _ in named),
                 integrity_notes=len(result.extra.get("integrity_notes") or []),
+                failures=sorted({t.kind for t in result.tests if t.status != "passed" and t.kind}),
+                error=_first_line(result.output) if result.status != "graded" else "",
             )
         )
     return BatchSummary(

@@ -11,9 +11,10 @@ from datetime import datetime, timezone
 from importlib import resources
 from string import Template
 
+from autograder.feedback.render import NOTED_KINDS
 from autograder.report import charts
 from autograder.report.data import BatchSummary, StudentRow
-from autograder.results import CheckResult, SubmissionResult
+from autograder.results import FAILURE_KINDS, CheckResult, SubmissionResult
 
 
 def template(name: str) -> str:
@@ -36,8 +37,19 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def _student_row(row: StudentRow) -> str:
+def failure_reasons(row: StudentRow) -> str:
+    """Why a submission lost points beyond wrong values: its failed checks' telling kinds
+    (time-out, memory, crashed, does not import, ...), or why it could not be graded."""
+    telling = (NOTED_KINDS | {"exception"}) & set(row.failures)  # not plain wrong values
+    labels = [label for kind, label in FAILURE_KINDS.items() if kind in telling]
+    if row.status != "graded":
+        labels.insert(0, f"{row.status}: {row.error}" if row.error else row.status)
+    return ", ".join(labels)
+
+
+def _student_row(row: StudentRow, link: str = "") -> str:
     cls = ' class="error"' if row.status != "graded" else ""
+    page = f'<a class="page" href="{_e(link)}">feedback</a>' if link else ""
     cells = [
         f'<td class="student">{_e(row.student)}</td>',
         f'<td class="num" data-sort="{row.score:.6g}">{_num(row.score)}</td>',
@@ -46,8 +58,10 @@ def _student_row(row: StudentRow) -> str:
         f'<td class="num" data-sort="{row.checks_failed}">{row.checks_failed} / {row.checks}</td>',
         f'<td class="num" data-sort="{row.late_days}">{row.late_days or ""}</td>',
         f"<td>{_e(row.status)}</td>",
-        f"<td>{_e(', '.join(row.mistakes))}</td>",
+        f'<td class="why">{_e(failure_reasons(row))}</td>',
+        f'<td class="mistakes">{_e(", ".join(row.mistakes))}</td>',
         f'<td class="num" data-sort="{row.integrity_notes}">{row.integrity_notes or ""}</td>',
+        f'<td class="page">{page}</td>',
     ]
     return f"      <tr{cls}>" + "".join(cells) + "</tr>"
 
@@ -65,8 +79,32 @@ def _mistakes_table(summary: BatchSummary) -> str:
     )
 
 
-def batch_page(summary: BatchSummary, *, source: str) -> str:
-    """The instructor's page: charts, counts and the sortable student table."""
+def _checks_table(summary: BatchSummary) -> str:
+    """Every check's full name and pass rate, grouped by task as in the chart."""
+    rows = []
+    tasks = [t.name for t in summary.tasks]
+    for task, group in charts.group_by_task(summary.checks, tasks):
+        for rate in group:
+            rows.append(
+                f"<tr><td>{_e(task)}</td><td>{_e(rate.name)}</td>"
+                f"<td>{'hidden' if rate.hidden else 'public'}</td>"
+                f'<td class="num">{rate.passed} / {rate.total}</td>'
+                f'<td class="num" data-sort="{rate.fraction:.4f}">{100 * rate.fraction:.0f}%</td>'
+                "</tr>"
+            )
+    return (
+        '  <table id="check-table" class="sortable"><thead><tr><th data-type="text">task</th>'
+        '<th data-type="text">check</th><th data-type="text">visibility</th>'
+        '<th data-type="number">passed</th><th data-type="number">pass rate</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def batch_page(summary: BatchSummary, *, source: str, links: list[str] | None = None) -> str:
+    """The instructor's page: charts, counts and the sortable student table.
+
+    `links[i]`: the address of the page of `summary.rows[i]` (relative to the report),
+    or "" where it has none."""
     title = "Grade report: " + ", ".join(summary.assignments)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     passed_all = sum(1 for r in summary.rows if r.checks and not r.checks_failed)
@@ -90,10 +128,14 @@ def batch_page(summary: BatchSummary, *, source: str) -> str:
         cards=cards,
         chart_distribution=charts.score_distribution(summary),
         chart_tasks=charts.pass_rates(summary.tasks, "task-pass-rate", "task"),
-        chart_checks=charts.pass_rates(summary.checks, "check-pass-rate", "check"),
+        chart_checks=charts.check_pass_rates(summary.checks, [t.name for t in summary.tasks]),
+        checks_table=_checks_table(summary),
         chart_mistakes=charts.mistakes_chart(summary.mistakes),
         mistakes_table=_mistakes_table(summary),
-        rows="\n".join(_student_row(row) for row in summary.rows),
+        rows="\n".join(
+            _student_row(row, links[index] if links else "")
+            for index, row in enumerate(summary.rows)
+        ),
         source=_e(source),
     )
 
