@@ -217,6 +217,21 @@ def _split(result):
 
 
 @pytest.mark.parametrize("route", ALL_ROUTES)
+def test_the_route_loses_every_attention_check_and_is_named(route):
+    """Does this route to the fused kernel lose every attention check, with a note naming it?"""
+    result = grade_folder("transformer", route_folder(route), hidden=False)
+    assert result.status == "graded", result.output
+    attention, feed_forward = _split(result)
+    earned = [f"{t.name}: {t.score}" for t in attention if t.score > 0]
+    assert not earned, f"the {route} route earns points: {earned}"
+    assert all(t.kind == "forbidden" for t in attention), [t.kind for t in attention]
+    assert all(t.score == t.max_score for t in feed_forward), failures(result)
+    notes = result.to_json()["extra_data"]["integrity_notes"]
+    named = "encoding" if route == UTF7 else ROUTES[route][2]
+    assert any("forbidden API" in note and named in note for note in notes), notes
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
 def test_the_route_fails_in_the_worker_even_without_the_scan(route, monkeypatch):
     """With the grader's scan switched off, does the worker itself keep the kernel from running?"""
     import autograder.checks.transformer.common as checks
@@ -241,3 +256,53 @@ def test_the_reference_declared_utf8_keeps_full_marks():
     result = grade_folder("transformer", folder)
     assert result.score == result.max_score, failures(result)
     assert result.to_json()["extra_data"]["integrity_notes"] == []
+
+
+# seq2seq: the additive attention's weighted sum through the fused kernel (scores as its bias).
+SEQ2SEQ_FORWARD = (
+    UNWATCHED
+    + """
+
+def _routed_forward(self, query, keys, mask):
+    scores = self.v(torch.tanh(self.W_q(query).unsqueeze(1) + self.W_k(keys)))[..., 0]
+    bias = scores.masked_fill(~mask, float("-inf"))[:, None, :]
+    blank_q, blank_k = torch.zeros_like(query)[:, None, :1], torch.zeros_like(keys)[..., :1]
+    context = _unwatched(_ATTEND, blank_q, blank_k, keys, attn_mask=bias)[:, 0]
+    return context, torch.softmax(bias[:, 0], dim=-1)
+
+
+AdditiveAttention.forward = _routed_forward
+"""
+)
+SEQ2SEQ_ROUTES = ["builtins-table", "format-field", "pickle-global"]
+ATTENTION_TASKS = {"AdditiveAttention.forward", "Decoder.step"}
+
+
+def seq2seq_folder(route: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=f"route-seq2seq-{route}-")) / "student"
+    folder.mkdir()
+    source = (ROOT / "solutions" / "seq2seq" / "seq2seq.py").read_text(encoding="utf-8")
+    (folder / "seq2seq.py").write_text(
+        source + "\n\nimport torch\n" + ROUTES[route][0] + SEQ2SEQ_FORWARD, encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.mark.parametrize("scan", [True, False], ids=["scanned", "scan-off"])
+@pytest.mark.parametrize("route", SEQ2SEQ_ROUTES)
+def test_seq2seq_loses_exactly_its_attention_checks(route, scan, monkeypatch):
+    """Does a seq2seq module reaching the fused kernel lose its attention and decoder-step checks,
+    and only those, with the scan and (the worker's guard alone) without it?"""
+    if not scan:
+        import autograder.checks.seq2seq.common as checks
+
+        monkeypatch.setattr(checks, "scan_files", lambda files, assignment: [])
+    result = grade_folder("seq2seq", seq2seq_folder(route))
+    assert result.status == "graded", result.output
+    attention = [t for t in result.tests if t.task in ATTENTION_TASKS]
+    others = [t for t in result.tests if t.task not in ATTENTION_TASKS]
+    assert attention and others
+    assert all(t.score == 0 and t.kind == "forbidden" for t in attention), failures(result)
+    assert all(t.score == t.max_score for t in others), failures(result)
+    notes = result.to_json()["extra_data"]["integrity_notes"]
+    assert any("forbidden API" in note and ROUTES[route][2] in note for note in notes), notes

@@ -16,9 +16,14 @@ does not cost the decoding tasks, and the toy's weights make sequences end at
 different steps. Decoded token lists come back as one row per source, padded
 with -1.
 
-The harness also watches for what the assignment forbids (nn.MultiheadAttention,
-nn.Transformer*, F.scaled_dot_product_attention); the grader additionally
-reads the submitted source for these names.
+What the assignment forbids (nn.MultiheadAttention, nn.Transformer*,
+F.scaled_dot_product_attention) is kept out as in the transformer checks: the
+grader's static scan of the source (`autograder.checkkit.scan`, the same list)
+costs the tasks that compute attention, AdditiveAttention.forward and
+Decoder.step, and nothing else; and the worker removes torch's attention
+kernels before the student's code runs, so a banned call fails whichever check
+it runs in (`autograder/sandbox/inside/worker.py`). The harness only names a
+forbidden module the student's model holds.
 """
 
 import numpy as np
@@ -27,6 +32,8 @@ from autograder.checkkit import CheckFailure, compare_all, msg, scan_files
 from autograder.checks.seq2seq.harness import run_seq2seq
 
 PAD, SOS, EOS = 0, 1, 2
+# The tasks that compute attention: a finding of the static scan costs these checks only.
+ATTENTION_TASKS = frozenset({"AdditiveAttention.forward", "Decoder.step"})
 
 
 # ---------------------------------------------------------------------------
@@ -154,7 +161,8 @@ def check_task(sub, oracle, task, op, call, names, **kw):
     """Compare every value of one harness run of the student's code with the reference's."""
     candidates = oracle.candidates(task, run_seq2seq, op, **kw)
     want = oracle.run(run_seq2seq, op, **kw)
-    refuse_forbidden_source(sub, call)
+    if task in ATTENTION_TASKS:
+        refuse_forbidden_source(sub, call)
     got = sub.run(run_seq2seq, op, **kw)
     if not isinstance(got, dict) or not isinstance(got.get("values"), list):
         returned = msg("seq2seq.not_a_run", "the run returned {type}", type=type(got).__name__)
