@@ -22,7 +22,7 @@ CONV = load_course(ROOT).assignment("conv")
 REFERENCE = (ROOT / "solutions" / "conv" / "conv.py").read_text(encoding="utf-8")
 PUBLIC = [
     "conv_forward", "conv_backward", "max_pool_forward", "max_pool_backward",
-    "avg_pool_forward", "avg_pool_backward",
+    "avg_pool_forward", "avg_pool_backward", "conv_transpose_forward", "conv_transpose_backward",
 ]  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import batchfaults
 import pytest
-from graderkit import ROOT
+from graderkit import ROOT, check_points
 
 from autograder.engine.batch import grade_batch
 from autograder.results import MAX_RESULTS_BYTES
@@ -255,7 +255,9 @@ def test_the_zoo_batch_records_everyone_and_touches_nothing_else(tmp_path, zoo):
     assert set(by) == set(honest) | set(bad), set(by) ^ (set(honest) | set(bad))
     for student in honest:
         result = by[student]
-        assert result.status == "graded" and result.raw_score == result.max_score == 117, (
+        assert result.status == "graded" and result.raw_score == result.max_score == sum(
+            check_points("conv")
+        ), (
             student,
             result.output[:500],
         )

@@ -94,3 +94,43 @@ def avg_pool_backward(dout, cache):
                 dout[:, :, i : i + 1, j : j + 1] / pool**2
             )
     return dx
+
+
+def conv_transpose_forward(x, w, b, stride=1, pad=0):
+    N, C, H, W = x.shape
+    _, F, KH, KW = w.shape
+    Ho = (H - 1) * stride - 2 * pad + KH
+    Wo = (W - 1) * stride - 2 * pad + KW
+    full = np.zeros((N, F, (H - 1) * stride + KH, (W - 1) * stride + KW))
+    for n in range(N):
+        for c in range(C):
+            for i in range(H):
+                for j in range(W):
+                    for f in range(F):
+                        full[n, f, i * stride : i * stride + KH, j * stride : j * stride + KW] += (
+                            x[n, c, i, j] * w[c, f]
+                        )
+    out = full[:, :, pad : pad + Ho, pad : pad + Wo] + b[None, :, None, None]
+    return out, (x, w, stride, pad)
+
+
+def conv_transpose_backward(dout, cache):
+    x, w, stride, pad = cache
+    N, C, H, W = x.shape
+    _, F, KH, KW = w.shape
+    full = np.zeros((N, F, (H - 1) * stride + KH, (W - 1) * stride + KW))
+    full[:, :, pad : pad + dout.shape[2], pad : pad + dout.shape[3]] = dout
+    dx = np.zeros_like(x)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H):
+                for j in range(W):
+                    for f in range(F):
+                        patch = full[
+                            n, f, i * stride : i * stride + KH, j * stride : j * stride + KW
+                        ]
+                        dx[n, c, i, j] += np.sum(patch * w[c, f])
+                        dw[c, f] += x[n, c, i, j] * patch
+    db = dout.sum(axis=(0, 2, 3))
+    return dx, dw, db
