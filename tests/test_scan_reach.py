@@ -104,6 +104,9 @@ REACH = {
     "m = torch.sys.modules[name]": "sys.modules",
     # another interpreter
     "import subprocess": "subprocess",
+    "import _posixsubprocess": "_posixsubprocess",
+    "import posix\nposix.system(command)": "posix",
+    "m = torch.os.system(command)": "os.system",
     "import multiprocessing": "multiprocessing",
     "import os\nos.system(command)": "os.system",
     "import os\nos.execv(path, args)": "os.execv",

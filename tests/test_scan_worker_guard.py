@@ -18,6 +18,8 @@ torch's own implementations. These tests run that guard in a fresh interpreter
 - is every dispatch table entry of those operators the trap or a step that
   passes the call on to it, and every Python function of torch named like
   attention either replaced or one that computes no attention values;
+- does a new program fail to start (a fresh interpreter would hold the kernels
+  again), while a fork, which inherits the traps, still works;
 - do the operations honest attention is made of still work, and does the guard
   stay cheap (it runs once per worker)?
 """
@@ -54,6 +56,8 @@ def attempt(name, fn):
         fn()
         results[name] = "ran"
     except worker.ForbiddenCall:
+        results[name] = "forbidden"
+    except PermissionError:  # a new program refused by the worker's seccomp filter
         results[name] = "forbidden"
     except Exception as exc:  # the trap's error wrapped (TorchScript), or something else
         if "is not allowed in this assignment" in str(exc):
@@ -124,7 +128,22 @@ def quantizable():
     return MultiheadAttention(8, 2, batch_first=True)(x, x, x)
 
 
+def another_interpreter():
+    import subprocess
+
+    program = "import torch; print(torch.nn.functional.scaled_dot_product_attention)"
+    return subprocess.run([sys.executable, "-c", program], check=True, capture_output=True)
+
+
+def spawned():
+    import os
+
+    return os.waitpid(os.posix_spawn(sys.executable, [sys.executable, "-c", "0"], {}), 0)
+
+
 attempt("F.scaled_dot_product_attention", lambda: F.scaled_dot_product_attention(q, k, v))
+attempt("another interpreter", another_interpreter)
+attempt("posix_spawn", spawned)
 attempt("without grad", lambda: F.scaled_dot_product_attention(q.detach(), k, v))
 attempt("inference mode", inference)
 attempt("another thread", threaded)
@@ -213,6 +232,13 @@ h, _ = gru(x)
 cell(x[:, 0], h[:, 0]).sum().backward()
 F.cross_entropy(torch.randn(3, 5), torch.tensor([0, 1, 2])).item()
 results["honest"] = [bool(torch.isfinite(out).all()), emb(torch.tensor([1])).shape == (1, 8)]
+import os
+
+child = os.fork()
+if child == 0:
+    os._exit(7)
+results["fork"] = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+results["exec refused"] = "execve" in worker._banned
 """
 
 COVERAGE = """
@@ -300,9 +326,10 @@ def test_the_guard_cannot_be_undone_from_inside(tmp_path):
 
 
 def test_honest_attention_and_the_rest_of_torch_still_work(tmp_path):
-    """Do matmul, masking, softmax, dropout, einsum, GRU and the like still run under the guard?"""
+    """Do matmul, masking, softmax, dropout, einsum, GRU, a fork and the like run under the guard?"""
     results = run_guarded(tmp_path, HONEST)
     assert results["honest"] == [True, True]
+    assert results["fork"] == 7 and results["exec refused"]
     assert results["seconds"] < 0.5, f"the guard took {results['seconds']:.3f} s"
 
 

@@ -156,7 +156,10 @@ MODULE_REACH = {
         ("code", "codeop", "timeit", "pdb", "bdb", "cProfile", "profile", "trace", "doctest"),
         "code built from text and run ({module})",
     ),
-    **dict.fromkeys(("subprocess", "multiprocessing", "pty"), "another process started ({module})"),
+    **dict.fromkeys(
+        ("subprocess", "_posixsubprocess", "posix", "multiprocessing", "pty"),
+        "another process started ({module})",
+    ),
     **dict.fromkeys(("tempfile", "shutil"), "files written at run time ({module})"),
     "logging.config": "an object looked up by a dotted name (logging.config)",
     "unittest.mock": "an object looked up by a dotted name (unittest.mock)",
@@ -167,7 +170,7 @@ MODULE_REACH = {
 _CHAIN_ROOTS = set(
     "sys os codecs string torch numpy concurrent builtins importlib pickle _pickle marshal gc "
     "ctypes _ctypes subprocess multiprocessing runpy pkgutil pydoc shelve copyreg tempfile "
-    "shutil zipimport timeit dill cloudpickle _string".split()
+    "shutil zipimport timeit dill cloudpickle _string _posixsubprocess posix".split()
 )
 _WRITE_MODE = re.compile(r"^[rbtU]*[wax+][rwaxbt+U]*$")
 

@@ -12,21 +12,17 @@ Replies are {"ok": True, "value": ...} or {"ok": False, "error": {...}}.
 Run as: python -I worker.py REQ_FD RESP_FD SUBMISSION_DIR FORBIDDEN_MODULES
 (a cold worker), or forked by the zygote (`zygote.py`), which calls `serve`.
 
-Assignments that ban torch's attention (their module names are in
-`ATTENTION_BANNED`) get a worker without it: before the first line of the
-submission runs, `_ban_attention` replaces every attention kernel at torch's
-dispatcher (each aten operator that computes attention, at every dispatch key
-that has a kernel) and the code of torch's own Python implementations
-(nn.MultiheadAttention, F.multi_head_attention_forward, nn.Transformer*, flex
-attention's eager path, the quantizable MultiheadAttention, the CPU
-decomposition) by a trap that raises `ForbiddenCall`. Whatever the route to
-them (a name spelled or computed, a pickle, another thread, a module written at
-run time), the call ends there, so a banned kernel can never produce a value
-that reaches the grader, and the grader's comparison of the outputs is the
-verdict. Nothing is left to undo it: the dispatcher's registration is held by a
-reference no Python object leads to, and the original code objects are dropped.
-Unlike a TorchFunctionMode, it does not depend on a stack the student's code
-can pop or a thread it can leave.
+Assignments that ban torch's attention (module names in `ATTENTION_BANNED`)
+get a worker without it: before the submission's first line, `_ban_attention`
+puts a trap raising `ForbiddenCall` at every dispatch key of every aten
+operator that computes attention, replaces the code of torch's own Python
+implementations (nn.MultiheadAttention, nn.Transformer*, flex attention...)
+by the trap, and forbids new programs (a seccomp filter on execve: a fresh
+interpreter would have them). Whatever the route, the call ends there, so no
+value a banned kernel computed reaches the grader, whose comparison of the
+outputs is the verdict. Nothing undoes it: the dispatcher's registration is
+held by a reference no object leads to, the original code objects are gone,
+a seccomp filter cannot be lifted; no stack to pop, no thread to leave.
 """
 
 from __future__ import annotations
@@ -37,6 +33,7 @@ import itertools
 import os
 import re
 import signal
+import struct
 import sys
 import traceback
 from typing import Any
@@ -68,47 +65,36 @@ ATTENTION_BANNED = frozenset({"transformer", "seq2seq"})
 # aten operators that compute attention (matched on the name after "aten::").
 _ATTENTION_OPS = re.compile(r"attention|transformer_encoder_layer|_fused_sdp")
 # torch's own Python code that computes attention: module -> qualified names.
-_ATTENTION_PYTHON = {
-    "torch.nn.functional": ["multi_head_attention_forward"],
-    "torch.nn.modules.activation": ["MultiheadAttention.forward"],
-    "torch.nn.modules.transformer": [
-        f"{name}.forward"
-        for name in ("Transformer", "TransformerEncoder", "TransformerEncoderLayer")
-        + ("TransformerDecoder", "TransformerDecoderLayer")
-    ],
-    "torch.ao.nn.quantizable.modules.activation": [
-        "MultiheadAttention.forward",
-        "MultiheadAttention._forward_impl",
-    ],
-    "torch._higher_order_ops.flex_attention": [
-        "math_attention",
-        "_math_attention_inner",
-        "sdpa_dense",
-    ],
-    "torch._decomp.decompositions": ["scaled_dot_product_flash_attention_for_cpu"],
-}
+_ATTENTION_PYTHON = """
+torch.nn.functional multi_head_attention_forward
+torch.nn.modules.activation MultiheadAttention.forward
+torch.nn.modules.transformer Transformer.forward TransformerEncoder.forward
+torch.nn.modules.transformer TransformerEncoderLayer.forward TransformerDecoder.forward
+torch.nn.modules.transformer TransformerDecoderLayer.forward
+torch.ao.nn.quantizable.modules.activation MultiheadAttention.forward
+torch.ao.nn.quantizable.modules.activation MultiheadAttention._forward_impl
+torch._higher_order_ops.flex_attention math_attention _math_attention_inner sdpa_dense
+torch._decomp.decompositions scaled_dot_product_flash_attention_for_cpu
+"""  # module, then qualified names in it: torch's own Python code that computes attention
+# Per machine: seccomp's audit architecture, the seccomp call, execve and execveat.
+_EXEC_CALLS = {"x86_64": (0xC000003E, 317, 59, 322), "aarch64": (0xC00000B7, 277, 221, 281)}
 _BANNED_WHY = "is not allowed in this assignment: write attention yourself (matrix products, masking, softmax)"
 BAN_MARK = "dlcourse-worker-ban"  # where the traps say they were registered
 _banned: list[str] = []  # what _ban_attention replaced, for the project's tests
 
 
-def _trap_template(*args: Any, **kwargs: Any) -> None:
-    error: Any = "ERROR"
-    raise error("MESSAGE")
-
-
 def _trap_code(what: str) -> Any:
-    """A code object that raises ForbiddenCall naming `what`, whatever it is called with.
+    """Code raising ForbiddenCall about `what` (both constants of the code: no globals needed)."""
 
-    The class and the message are constants of the code itself, so the trap needs
-    nothing from the globals of the function whose code it replaces.
-    """
-    code = _trap_template.__code__
-    consts = tuple(
-        ForbiddenCall if c == "ERROR" else f"{what} {_BANNED_WHY}" if c == "MESSAGE" else c
-        for c in code.co_consts
-    )
-    return code.replace(co_consts=consts, co_name=what.rsplit(".", 1)[-1])
+    def template(*args: Any, **kwargs: Any) -> None:
+        error: Any = "ERROR"
+        raise error("MESSAGE")
+
+    code, why = template.__code__, f"{what} {_BANNED_WHY}"
+    consts = [
+        ForbiddenCall if c == "ERROR" else why if c == "MESSAGE" else c for c in code.co_consts
+    ]
+    return code.replace(co_consts=tuple(consts), co_name=what.rsplit(".", 1)[-1])
 
 
 def _ban_attention() -> None:
@@ -148,8 +134,8 @@ def _ban_attention() -> None:
                     _banned.append(f"{op}/{key}")
     # The registrations live as long as `library`: one reference more, held by nothing.
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))
-    del library
-    for module_name, qualnames in _ATTENTION_PYTHON.items():
+    for line in _ATTENTION_PYTHON.strip().splitlines():
+        module_name, *qualnames = line.split()
         for qualname in qualnames:
             try:
                 owner: Any = importlib.import_module(module_name)
@@ -161,6 +147,31 @@ def _ban_attention() -> None:
                 owner.__code__ = _trap_code(f"{module_name}.{qualname}")
                 owner.__defaults__ = owner.__kwdefaults__ = None
                 _banned.append(f"{module_name}.{qualname}")
+    if _forbid_exec():
+        _banned.append("execve")
+
+
+def _forbid_exec() -> bool:
+    """No new program (seccomp on execve; forks keep the traps, new interpreters would not)."""
+    import ctypes
+
+    machine = os.uname().machine
+    if machine not in _EXEC_CALLS:
+        return False
+    arch, seccomp, *calls = _EXEC_CALLS[machine]
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, ...|JGE|K, BPF_RET
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    tests = [(jge, 0x40000000)] if machine == "x86_64" else []  # the x32 ABI: none of it
+    tests += [(jeq, nr) for nr in calls]
+    program = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (ld, 0, 0, 0)]
+    program += [(op, len(tests) - i, 0, k) for i, (op, k) in enumerate(tests)]
+    program += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+    steps = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *s) for s in program))
+    fprog = ctypes.create_string_buffer(struct.pack("@HP", len(program), ctypes.addressof(steps)))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: required, and already so in the sandbox
+    # SECCOMP_SET_MODE_FILTER with SECCOMP_FILTER_FLAG_TSYNC: every thread of the worker
+    return libc.syscall(seccomp, 1, 1, fprog) == 0
 
 
 class _Forbidden(importlib.abc.MetaPathFinder):
@@ -252,14 +263,12 @@ def _error(exc: BaseException) -> dict[str, Any]:
         kind = "exit"
     if isinstance(exc, MemoryError):
         kind = "memory"
-    if isinstance(exc, ForbiddenImport) or (
+    if isinstance(exc, (ForbiddenImport, ForbiddenCall)) or (
         isinstance(exc, ImportError) and "is not allowed in this assignment" in message
     ):
         kind = "forbidden"
     if isinstance(exc, MissingName):
         kind = "missing_function"
-    if isinstance(exc, ForbiddenCall):
-        kind = "forbidden"
     return {
         "type": type(exc).__name__,
         "message": message[:2000],
@@ -368,16 +377,9 @@ def serve(req_fd: int, resp_fd: int, submission_dir: str, forbidden: list[str]) 
             try:
                 body = wire.dumps({"ok": True, "value": value})
             except wire.Unencodable as exc:
-                body = wire.dumps(
-                    {
-                        "ok": False,
-                        "error": {
-                            "type": "UnsupportedReturn",
-                            "message": f"the function returned something that cannot be graded: {exc}",
-                            "where": [],
-                        },
-                    }
-                )
+                why = f"the function returned something that cannot be graded: {exc}"
+                error = {"type": "UnsupportedReturn", "message": why, "where": []}
+                body = wire.dumps({"ok": False, "error": error})
         except BaseException as exc:  # noqa: BLE001 - every student failure is reported
             if isinstance(exc, KeyboardInterrupt):
                 raise
