@@ -12,18 +12,18 @@ pid, ipc, uts and network namespaces, mounts a private /tmp, a private
 read-only copy of the submission at /sandbox/sub and a private /dev/shm, and
 remounts /dev read-only; it then forks the namespace's init (B), which drops
 every capability and forks the worker (C). C sets the submission's rlimits,
-reseeds the random generators and runs the same request loop as a cold worker.
-When C exits, B exits, and the kernel kills whatever C left in its pid
-namespace; its mounts (its files) go with the last process.
+reseeds the random generators and runs the same request loop as a cold worker
+(which, for an assignment that bans torch's attention, removes it before the
+submission's first line). When C exits, B exits, and the kernel kills whatever
+C left in its pid namespace; its mounts (its files) go with the last process.
 
-Whether the set-up worked is said on a pipe of its own that only A, B and C
-hold: C writes "+" on it and closes it just before it serves the first
-request (nothing of the student has run yet); a failure anywhere before that
-writes "-" and why, or just closes it. The zygote reads that pipe to its end
-and tells the grader {"started": true} or {"started": false, "why": ...}
-before the student's code can run, so no exit status the student chooses can
-pass for a failed set-up. A reports C's exit status, the zygote passes it on
-as {"exit": code} and waits for the next fork. Only the zygote and A ever see
+Whether the set-up worked is said on a pipe that only A, B and C hold: C
+writes "+" and closes it just before it serves the first request (nothing of
+the student has run yet); a failure before that writes "-" and why, or just
+closes it. The zygote reads it to its end and tells the grader {"started":
+true} or {"started": false, "why": ...} before the student's code can run, so
+no exit status the student chooses can pass for a failed set-up. A reports
+C's exit status, passed on as {"exit": code}. Only the zygote and A ever see
 the zygote's own process; C sees neither.
 
 Run as: python -I zygote.py CONTROL_FD PRELOAD(comma-separated) FORBIDDEN(comma-separated)
@@ -56,12 +56,8 @@ SETUP_FAILED = 71  # A's exit status when the set-up failed (the grader goes by 
 STARTED, NOT_STARTED = b"+", b"-"  # what the set-up pipe says
 MAX_WHY = 2000
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUTS = 0x04000000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
@@ -76,16 +72,9 @@ def _check(result: int, what: str) -> None:
 
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
-    _check(
-        _libc.mount(
-            source.encode(),
-            target.encode(),
-            fstype.encode() if fstype else None,
-            ctypes.c_ulong(flags),
-            data.encode() if data else None,
-        ),
-        f"mount {target}",
-    )
+    kind, options = (fstype.encode() if fstype else None), (data.encode() if data else None)
+    result = _libc.mount(source.encode(), target.encode(), kind, ctypes.c_ulong(flags), options)
+    _check(result, f"mount {target}")
 
 
 def _prctl(option: int, arg: int = 0) -> int:
@@ -290,7 +279,6 @@ def _warm(name: str) -> None:
         opt = torch.optim.AdamW([*conv.parameters(), *layer.parameters()], lr=1e-3)
         loss.backward()
         opt.step()
-        torch.nn.MultiheadAttention(8, 2, batch_first=True)(*(torch.randn(1, 3, 8),) * 3)
         with torch.no_grad():
             torch.nn.BatchNorm2d(3)(x)
 
