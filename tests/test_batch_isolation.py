@@ -14,9 +14,10 @@ import pytest
 from graderkit import ROOT, check_points
 
 from autograder.config import load_course
-from autograder.engine.batch import grade_all
-from autograder.intake.collect import collect, stage_safely, submission_time
+from autograder.engine.executor import grade_all
+from autograder.intake.collect import collect, stage_safely
 from autograder.intake.staging import StagedSubmission
+from autograder.intake.times import submission_time
 from autograder.results import (
     MAX_RESULTS_BYTES,
     CheckResult,

@@ -22,7 +22,7 @@ from autograder.config import ConfigError, load_course
 from autograder.intake.collect import collect
 
 REFERENCE = (ROOT / "solutions" / "conv" / "conv.py").read_bytes()
-# conv: released 2027-03-15 09:00 +09:00, due 2027-03-29 23:59 +09:00 (course.toml)
+# conv: released 2026-09-01 09:00 +09:00, due 2027-03-29 23:59 +09:00 (course.toml)
 NOW = datetime(2027, 4, 3, 12, 0, tzinfo=timezone.utc)
 
 
@@ -80,7 +80,7 @@ def test_a_student_side_timestamp_is_said_to_be_one(course, tmp_path):
 @pytest.mark.parametrize(
     "stamp, said",
     [
-        ("2027-03-01 10:00:00 UTC", "before the assignment's release"),
+        ("2026-08-01 10:00:00 UTC", "before the assignment's release"),
         ("2027-05-01 10:00:00 UTC", "later than the grading"),
         ("the day before yesterday", "cannot be parsed"),
     ],

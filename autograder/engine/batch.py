@@ -34,36 +34,19 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import load_course
-from autograder.engine.executor import (  # noqa: F401 - re-exported for callers and tests
-    InProcessExecutor,
+from autograder.engine.executor import (
     Seeds,
     Task,
     describe_exc,
     error_result,
     grade_all,
     grade_task,
-    open_executor,
     seed_of,
 )
-from autograder.engine.pool import (  # noqa: F401 - re-exported
-    GRADER_MEMORY_MB,
-    grader_memory_mb,
-    limit_grader_memory,
-    process_pool,
-    start_grading_process,
-    sweep_scratch,
-)
 from autograder.engine.seeds import draw_key
-from autograder.intake.collect import (  # noqa: F401 - re-exported for callers and tests
-    TIMESTAMP_FILE,
-    Entry,
-    collect,
-    policy_fingerprint,
-    read_submitted_at,
-    stage_safely,
-    submission_time,
-)
+from autograder.intake.collect import collect
 from autograder.intake.staging import StagedSubmission
+from autograder.intake.times import read_submitted_at
 from autograder.results import (
     SubmissionResult,
     read_results,

@@ -22,11 +22,10 @@ from typing import Any
 
 from autograder.config import Assignment, Course
 from autograder.intake.staging import StagedSubmission, discover, stage
-from autograder.intake.times import (  # noqa: F401 - re-exported for callers and tests
+from autograder.intake.times import (
     TIMESTAMP_FILE,
     judge_time,
     policy_fingerprint,
-    read_submitted_at,
     submission_time,
 )
 from autograder.results import safe_student_name
