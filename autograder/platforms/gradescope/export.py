@@ -47,7 +47,7 @@ _PACKAGE_SUFFIXES = {
 }
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 # Runtime requirements that grading never imports (matplotlib draws `dlcourse report`).
-_NOT_FOR_GRADING = {"matplotlib"}
+_NOT_FOR_GRADING = {"matplotlib", "copydetect"}  # charts and the similarity report: not for grading
 _EXECUTABLE = 0o100755 << 16
 _REGULAR = 0o100644 << 16
 
