@@ -102,11 +102,15 @@ def self_check(
     assignment: str, *, path: Path | None = None, root: Path | None = None, lang: str = "en"
 ) -> SelfCheck:
     """Run the public checks on `path` (default: assignments/ASSIGNMENT), in `lang` (en, ko)."""
-    from autograder.engine.grading import grade_submission
-    from autograder.intake.staging import stage
+    from autograder.engine.workers import start_sandbox_early
 
     course = load_course(root)
     spec = course.assignment(assignment)
+    start_sandbox_early(course, spec)  # it comes up on another core during the imports below
+
+    from autograder.engine.grading import grade_submission
+    from autograder.intake.staging import stage
+
     folder = Path(path) if path else _default_path(assignment, course.root)
     staged = stage(folder.name, folder, spec)
     result = grade_submission(staged, assignment, include_hidden=False, course=course, lang=lang)

@@ -19,11 +19,11 @@ from autograder import paths
 from autograder.checkkit import LiveOracle, Oracle, ReplayOracle
 from autograder.config import Assignment, Course
 from autograder.engine import pytest_api
+from autograder.engine.workers import worker_settings
 from autograder.intake.staging import SubmissionError
 from autograder.messages import Message, render
 from autograder.results import CheckResult
 from autograder.sandbox.errors import ImportFailed
-from autograder.sandbox.host import Limits
 from autograder.sandbox.submission import Submission, SubmissionSpec
 
 if TYPE_CHECKING:
@@ -215,16 +215,7 @@ def run_checks(
 
     from autograder.engine.plugin import GraderPlugin, GradingContext
 
-    spec = SubmissionSpec(
-        folder=folder,
-        modules=assignment.module_stems,
-        forbidden=assignment.forbidden,
-        timeout_s=assignment.timeout_s,
-        import_timeout_s=assignment.import_timeout_s,
-        limits=Limits(memory_mb=assignment.memory_mb),
-        secrets=(course.root,),
-        preload=assignment.preload,
-    )
+    spec = SubmissionSpec(folder=folder, **worker_settings(course, assignment))
     # Public and hidden checks each talk to a worker of their own, public first
     # (see GradingContext): no hidden input reaches what public feedback quotes.
     workers = [Submission(spec) for _ in range(2 if include_hidden else 1)]

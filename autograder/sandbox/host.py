@@ -32,11 +32,12 @@ from autograder.sandbox.errors import (
 from autograder.sandbox.inside import wire
 from autograder.sandbox.isolation import describe, launcher
 from autograder.sandbox.limits import OUTPUT_LIMIT, Cgroup, Limits, confine
-from autograder.sandbox.runtime import write_runtime
+from autograder.sandbox.runtime import PACKAGE_DIR, write_runtime
 
 __all__ = [
     "OUTPUT_LIMIT",
     "ImportFailed",
+    "PACKAGE_DIR",
     "Limits",
     "ProtocolError",
     "StudentError",
@@ -47,8 +48,6 @@ __all__ = [
     "describe",
 ]
 
-# The grader package itself is never visible to the worker.
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # The largest reply frame the grader reads. The largest a reference run of any
 # assignment's checks sends is 0.36 MB (basics; most stay under 0.1 MB), measured
 # over every assignment's checks and the project's tests of them: 16 MiB leaves a
@@ -77,7 +76,8 @@ class Worker:
         self.preload = preload
         self.limits = limits or Limits()
         self.forbidden = forbidden
-        self.secrets = [Path(s).resolve() for s in (*secrets, PACKAGE_DIR)]
+        self.config = warm.Config.of(preload, forbidden, self.limits, secrets)
+        self.secrets = list(self.config.secrets)  # the package's folder among them
         self.proc: subprocess.Popen[bytes] | None = None
         self.tmp: Path | None = None
         self.cgroup: Cgroup | None = None
@@ -129,7 +129,7 @@ class Worker:
 
     def _start_warm(self) -> bool:
         """A child of this process's zygote for the submission; False where none can be had."""
-        config = warm.Config(self.preload, self.forbidden, self.limits, tuple(self.secrets))
+        config = self.config
         zygote = warm.zygote_for(config)
         files = warm.submission_files(self.submission_dir) if zygote else None
         if zygote is None or files is None:
