@@ -306,3 +306,46 @@ def test_seq2seq_loses_exactly_its_attention_checks(route, scan, monkeypatch):
     assert all(t.score == t.max_score for t in others), failures(result)
     notes = result.to_json()["extra_data"]["integrity_notes"]
     assert any("forbidden API" in note and ROUTES[route][2] in note for note in notes), notes
+
+
+# vit and bert: the same routes in the transformer.py their blocks come from.
+BLOCK_TASKS = {"MultiHeadSelfAttention.forward", "TransformerBlock.forward"}
+BLOCK_FREE = {
+    "vit": {"patchify", "PatchEmbed.forward", "patch_embed_linear", "cls_attention"},
+    "bert": {"mask_tokens", "BertEmbeddings.forward", "attention_mask", "mlm_loss"},
+}
+
+
+def blocks_folder(assignment: str, route: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=f"route-{assignment}-{route}-")) / "student"
+    folder.mkdir()
+    for module in sorted((ROOT / "solutions" / assignment).glob("*.py")):
+        source = module.read_text(encoding="utf-8")
+        if module.name == "transformer.py":
+            setup, forward, _ = ROUTES[route]
+            source += "\n\n" + setup + forward
+        (folder / module.name).write_text(source, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("scan", [True, False], ids=["scanned", "scan-off"])
+@pytest.mark.parametrize(
+    ("assignment", "route"), [("vit", "pickle-global"), ("bert", "module-subclasses")]
+)
+def test_vit_and_bert_blocks_lose_their_attention_checks(assignment, route, scan, monkeypatch):
+    """Do vit and bert blocks that reach torch's attention lose the checks of the student's
+    attention and blocks (the checks without blocks keep theirs), with and without the scan?"""
+    if not scan:
+        import importlib
+
+        checks = importlib.import_module(f"autograder.checks.{assignment}.common")
+        monkeypatch.setattr(checks, "scan_files", lambda files, assignment: [])
+    result = grade_folder(assignment, blocks_folder(assignment, route))
+    assert result.status == "graded", result.output
+    blocks = [t for t in result.tests if t.task in BLOCK_TASKS]
+    free = [t for t in result.tests if t.task in BLOCK_FREE[assignment]]
+    assert blocks and free
+    assert all(t.score == 0 and t.kind == "forbidden" for t in blocks), failures(result)
+    assert all(t.score == t.max_score for t in free), failures(result)
+    notes = result.to_json()["extra_data"]["integrity_notes"]
+    assert any("forbidden API" in note and ROUTES[route][2] in note for note in notes), notes

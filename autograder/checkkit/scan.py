@@ -56,6 +56,8 @@ ATTENTION_APIS = frozenset(
 FORBIDDEN_APIS: dict[str, frozenset[str]] = {
     "transformer": ATTENTION_APIS,
     "seq2seq": ATTENTION_APIS,
+    "vit": ATTENTION_APIS,  # "same bans as transformer" (their transformer.py included)
+    "bert": ATTENTION_APIS,
 }
 _UTF8 = {"utf-8", "utf-8-sig", "ascii"}
 _COOKIE = re.compile(rb"coding[:=][ \t]*([-\w.]+)")

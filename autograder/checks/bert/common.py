@@ -17,12 +17,14 @@ Transformer block. A BertClassifier with blocks and a few checks of the
 student's MultiHeadSelfAttention, FeedForward and TransformerBlock use the
 transformer.py of the submission.
 
-Bans: the harness watches for torch's attention functions and modules, and
-every check that involves blocks reads every submitted file for them (the
-transformer assignment's list, `autograder.checkkit.scan`).
+Bans (as in the transformer checks): every check that involves blocks reads
+every submitted file for torch's attention APIs and every way to reach them
+(`autograder.checkkit.scan`, the bert entry: the transformer's list), and the
+worker removes torch's attention kernels before the submission's code runs, so
+a call by any route fails the check it runs in
+(`autograder/sandbox/inside/worker.py`). The harness only names a forbidden
+module the student's model holds.
 """
-
-import ast
 
 import numpy as np
 
@@ -127,44 +129,15 @@ def refusal(what):
     )
 
 
-def _module_mode_calls(data):
-    """Lines that call a method `.eval()` without arguments (a module's eval mode)."""
-    try:
-        tree = ast.parse(data.decode("utf-8", errors="replace"))
-    except SyntaxError:
-        return set()
-    return {
-        node.lineno
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "eval"
-        and not node.args
-        and not node.keywords
-    }
-
-
 def refuse_forbidden_source(sub):
-    """Fail the check when any submitted file could reach a forbidden API (a static scan).
-
-    The scan reads `x.eval()` as the builtin eval; a call of a method named eval
-    without arguments (`model.eval()`) cannot build code from a string, so it is
-    not held against the submission.
-    """
+    """Fail the check when any submitted file could reach a forbidden API (a static scan)."""
     files = {}
     for path in sorted(sub.spec.folder.glob("*.py")):
         try:
             files[path.name] = path.read_bytes()
         except OSError:
             continue
-    found = [
-        finding
-        for finding in scan_files(files, "transformer")  # the transformer assignment's bans
-        if not (
-            finding.what.endswith("(eval)")
-            and finding.line in _module_mode_calls(files.get(finding.file, b""))
-        )
-    ]
+    found = scan_files(files, "bert")
     if found:
         shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
         raise CheckFailure(refusal(shown), diagnosis="forbidden-api", kind="forbidden")

@@ -18,7 +18,9 @@ def run_vit(module, op, **kw):
 
     op is "patchify", "PatchEmbed", "patch_embed_linear", "ViT", "cls_attention"
     or "block" (a class of transformer.py next to the module). Returns
-    {"values": [arrays], "findings": [forbidden APIs used]}.
+    {"values": [arrays], "findings": [forbidden modules the model holds]}.
+    A forbidden kernel called on the way raises in the worker (removed before the
+    student's code ran), which fails the call.
     """
     import importlib.util
     import os
@@ -27,20 +29,10 @@ def run_vit(module, op, **kw):
     import numpy as np
     import torch
     from torch import nn
-    from torch.overrides import TorchFunctionMode
 
     torch.set_num_threads(1)
     f64 = torch.float64
     findings = []
-
-    class Watch(TorchFunctionMode):
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            name = getattr(func, "__name__", "")
-            if ("scaled_dot_product" in name or "multi_head_attention" in name) and (
-                name not in findings
-            ):
-                findings.append(name)
-            return func(*args, **(kwargs or {}))
 
     banned = (nn.MultiheadAttention, nn.Transformer, nn.TransformerEncoder,
               nn.TransformerEncoderLayer, nn.TransformerDecoder, nn.TransformerDecoderLayer)  # fmt: skip
@@ -117,85 +109,84 @@ def run_vit(module, op, **kw):
 
     torch.default_generator.manual_seed(0)  # the CPU generator alone (see AUTHORING)
     values = []
-    with Watch():
-        if op == "patchify":
-            x = floats(kw["x"])
-            kept = x.clone()
-            B, C, H, W = x.shape
-            p = int(kw["p"])
-            out = tensor_out(module.patchify(x, p), "patchify", (B, H * W // (p * p), C * p * p))
-            values = [numbers(out), float(torch.equal(x, kept))]
+    if op == "patchify":
+        x = floats(kw["x"])
+        kept = x.clone()
+        B, C, H, W = x.shape
+        p = int(kw["p"])
+        out = tensor_out(module.patchify(x, p), "patchify", (B, H * W // (p * p), C * p * p))
+        values = [numbers(out), float(torch.equal(x, kept))]
 
-        elif op == "PatchEmbed":
-            in_ch, patch, dim = kw["sizes"]
-            model = module.PatchEmbed(in_ch, patch, dim)
-            model = model.double()
-            params = load(model, kw["state"], "PatchEmbed")
-            x = floats(kw["x"], grad=True)
-            B, C, H, W = x.shape
-            out = tensor_out(model(x), "PatchEmbed.forward", (B, H * W // patch**2, dim))
-            leaves = [x] + [params[n] for n in sorted(kw["state"])]
-            values = [numbers(out), *backward(out, kw["upstream"], leaves)]
+    elif op == "PatchEmbed":
+        in_ch, patch, dim = kw["sizes"]
+        model = module.PatchEmbed(in_ch, patch, dim)
+        model = model.double()
+        params = load(model, kw["state"], "PatchEmbed")
+        x = floats(kw["x"], grad=True)
+        B, C, H, W = x.shape
+        out = tensor_out(model(x), "PatchEmbed.forward", (B, H * W // patch**2, dim))
+        leaves = [x] + [params[n] for n in sorted(kw["state"])]
+        values = [numbers(out), *backward(out, kw["upstream"], leaves)]
 
-        elif op == "patch_embed_linear":
-            x = floats(kw["x"], grad=True)
-            weight = floats(kw["weight"], grad=True)
-            bias = floats(kw["bias"], grad=True)
-            p = int(kw["p"])
-            B, C, H, W = x.shape
-            D = weight.shape[0]
-            out = tensor_out(
-                module.patch_embed_linear(x, weight, bias, p),
-                "patch_embed_linear",
-                (B, H * W // (p * p), D),
-            )
-            values = [numbers(out), *backward(out, kw["upstream"], [x, weight, bias])]
+    elif op == "patch_embed_linear":
+        x = floats(kw["x"], grad=True)
+        weight = floats(kw["weight"], grad=True)
+        bias = floats(kw["bias"], grad=True)
+        p = int(kw["p"])
+        B, C, H, W = x.shape
+        D = weight.shape[0]
+        out = tensor_out(
+            module.patch_embed_linear(x, weight, bias, p),
+            "patch_embed_linear",
+            (B, H * W // (p * p), D),
+        )
+        values = [numbers(out), *backward(out, kw["upstream"], [x, weight, bias])]
 
-        elif op == "ViT":
-            sizes = dict(kw["sizes"])
-            depth = int(sizes["depth"])
-            block = sibling_transformer().TransformerBlock if depth > 0 else None
-            model = module.ViT(**sizes, block=block)
-            refuse_banned(model, "ViT")
-            if findings:
-                return {"values": [], "findings": findings}
-            model = model.double()
-            params = load(model, kw["state"], "ViT")
-            model.train(not kw.get("eval_mode", True))
-            seen = []
-            model.norm.register_forward_pre_hook(lambda _, args: seen.append(args[0]))
-            x = floats(kw["x"], grad=True)
-            B = x.shape[0]
-            outs = [model(x) for _ in range(int(kw.get("repeats", 1)))]
-            out = tensor_out(outs[0], "ViT.forward", (B, sizes["num_classes"]))
-            tokens = numbers(seen[0]) if seen else np.zeros(0)
-            leaves = [x] + [params[n] for n in sorted(kw["state"])]
-            values = [numbers(out), tokens, *backward(out, kw["upstream"], leaves)]
-            values += [numbers(o) for o in outs[1:]]
+    elif op == "ViT":
+        sizes = dict(kw["sizes"])
+        depth = int(sizes["depth"])
+        block = sibling_transformer().TransformerBlock if depth > 0 else None
+        model = module.ViT(**sizes, block=block)
+        refuse_banned(model, "ViT")
+        if findings:
+            return {"values": [], "findings": findings}
+        model = model.double()
+        params = load(model, kw["state"], "ViT")
+        model.train(not kw.get("eval_mode", True))
+        seen = []
+        model.norm.register_forward_pre_hook(lambda _, args: seen.append(args[0]))
+        x = floats(kw["x"], grad=True)
+        B = x.shape[0]
+        outs = [model(x) for _ in range(int(kw.get("repeats", 1)))]
+        out = tensor_out(outs[0], "ViT.forward", (B, sizes["num_classes"]))
+        tokens = numbers(seen[0]) if seen else np.zeros(0)
+        leaves = [x] + [params[n] for n in sorted(kw["state"])]
+        values = [numbers(out), tokens, *backward(out, kw["upstream"], leaves)]
+        values += [numbers(o) for o in outs[1:]]
 
-        elif op == "cls_attention":
-            weights = floats(kw["weights"])
-            grid = tuple(int(g) for g in kw["grid"])
-            out = module.cls_attention(weights, grid)
-            values = [numbers(tensor_out(out, "cls_attention", (weights.shape[0], *grid)))]
+    elif op == "cls_attention":
+        weights = floats(kw["weights"])
+        grid = tuple(int(g) for g in kw["grid"])
+        out = module.cls_attention(weights, grid)
+        values = [numbers(tensor_out(out, "cls_attention", (weights.shape[0], *grid)))]
 
-        elif op == "block":
-            cls = kw["cls"]
-            layer = getattr(sibling_transformer(), cls)(*kw["init"])
-            refuse_banned(layer, cls)
-            if findings:
-                return {"values": [], "findings": findings}
-            layer = layer.double()
-            params = load(layer, kw["state"], cls)
-            layer.eval()
-            x = floats(kw["x"], grad=True)
-            mask = kw.get("mask")
-            mask = None if mask is None else torch.tensor(np.asarray(mask), dtype=torch.bool)
-            out = layer(x) if mask is None else layer(x, mask)
-            out = tensor_out(out, f"{cls}.forward", tuple(x.shape))
-            leaves = [x] + [params[n] for n in sorted(kw["state"])]
-            values = [numbers(out), *backward(out, kw["upstream"], leaves)]
+    elif op == "block":
+        cls = kw["cls"]
+        layer = getattr(sibling_transformer(), cls)(*kw["init"])
+        refuse_banned(layer, cls)
+        if findings:
+            return {"values": [], "findings": findings}
+        layer = layer.double()
+        params = load(layer, kw["state"], cls)
+        layer.eval()
+        x = floats(kw["x"], grad=True)
+        mask = kw.get("mask")
+        mask = None if mask is None else torch.tensor(np.asarray(mask), dtype=torch.bool)
+        out = layer(x) if mask is None else layer(x, mask)
+        out = tensor_out(out, f"{cls}.forward", tuple(x.shape))
+        leaves = [x] + [params[n] for n in sorted(kw["state"])]
+        values = [numbers(out), *backward(out, kw["upstream"], leaves)]
 
-        else:
-            raise ValueError(f"unknown operation {op!r}")
+    else:
+        raise ValueError(f"unknown operation {op!r}")
     return {"values": values, "findings": findings}

@@ -61,7 +61,7 @@ class ForbiddenCall(RuntimeError):
 
 
 # Modules of assignments that ask for attention written by hand.
-ATTENTION_BANNED = frozenset({"transformer", "seq2seq"})
+ATTENTION_BANNED = frozenset({"transformer", "seq2seq", "vit", "bert"})
 # aten operators that compute attention (matched on the name after "aten::").
 _ATTENTION_OPS = re.compile(r"attention|transformer_encoder_layer|_fused_sdp")
 # torch's own Python code that computes attention: module -> qualified names.
