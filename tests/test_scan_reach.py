@@ -176,6 +176,7 @@ ENCODINGS = {
     b"# -*- coding: utf-7 -*-\nx = 1\n": True,
     b"#!/usr/bin/env python\r# coding: utf-7\rx = 1\r": True,
     b"x = '\xe9'\n": True,
+    b'"""Positional encoding: sinusoidal."""\nx = 1\n': False,
 }
 
 

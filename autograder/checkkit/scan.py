@@ -60,7 +60,7 @@ FORBIDDEN_APIS: dict[str, frozenset[str]] = {
     "bert": ATTENTION_APIS,
 }
 _UTF8 = {"utf-8", "utf-8-sig", "ascii"}
-_COOKIE = re.compile(rb"coding[:=][ \t]*([-\w.]+)")
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263's, on a comment line
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def encoding_findings(data: bytes, file: str) -> list[Finding]:
     found = []
     head = re.split(rb"\r\n|\r|\n", data, maxsplit=2)[:2]
     declared = {
-        m.group(1).decode("ascii", "replace") for line in head for m in _COOKIE.finditer(line)
+        m.group(1).decode("ascii", "replace") for line in head if (m := _COOKIE.match(line))
     }
     try:
         declared.add(tokenize.detect_encoding(io.BytesIO(data).readline)[0])
