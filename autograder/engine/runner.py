@@ -72,19 +72,27 @@ def quiet_pytest_env() -> Iterator[None]:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
+# pytest's own plugins the checks never use: not imported, not configured. A check
+# gets only the grader plugin's fixtures (sub, oracle, rng, seed, grading), pytest's
+# marks (skipping stays) and its parametrize; its failures are CheckFailures or
+# the worker's errors, never a bare assert (so its modules are not rewritten:
+# tests/test_check_startup.py holds every check module to that).
+UNUSED_PLUGINS = (
+    "cacheprovider", "terminal", "faulthandler", "logging", "stepwise",
+    "unraisableexception", "threadexception", "unittest", "doctest", "junitxml",
+    "pastebin", "setuponly", "setupplan", "debugging", "subtests",
+)  # fmt: skip
+
+
 def pytest_args(files: list[Path]) -> list[str]:
+    blocked = [arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]
     return [
         *map(str, files),
         "-c", str(paths.CHECKS_DIR / "pytest.ini"),
         "--rootdir", str(paths.CHECKS_DIR),
         "--import-mode=importlib",
-        "-p", "no:cacheprovider",
-        "-p", "no:terminal",
-        "-p", "no:faulthandler",
-        "-p", "no:logging",
-        "-p", "no:stepwise",
-        "-p", "no:unraisableexception",
-        "-p", "no:threadexception",
+        *blocked,
+        "--assert=plain",
         "-s",
         "-W", "ignore",
     ]  # fmt: skip

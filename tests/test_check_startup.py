@@ -1,0 +1,81 @@
+"""What `dlcourse check` skips at start-up changes nothing a check sees (issue 24).
+
+- pytest's own plugins the grader blocks (`runner.UNUSED_PLUGINS`) and its
+  assertion rewriting, which it switches off: the grader's session collects
+  exactly the checks a default pytest collects, with the same ids, points,
+  tasks and visibility, for every assignment;
+- no check module holds a bare `assert` (the only statement rewriting would
+  have explained), so a failure reads the same without it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+from autograder.config import load_course
+from autograder.engine import runner
+from autograder.engine.catalog import collect, describe
+from autograder.engine.plugin import GradingContext
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = sorted(load_course(ROOT).assignments)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_grader_collects_what_a_default_pytest_collects(assignment):
+    """With the unused plugins blocked and no rewriting, are the same checks collected?"""
+    want = sorted(collect([assignment]), key=lambda c: c.check_id)
+    ctx = GradingContext(
+        assignment=assignment,
+        submission=None,  # type: ignore[arg-type] - collection asks nothing of it
+        oracle=None,  # type: ignore[arg-type]
+        seed=1,
+        include_hidden=True,
+        timeout_s=5.0,
+    )
+    session = runner.CheckSession(runner.check_files(assignment, include_hidden=True), ctx)
+    try:
+        got = sorted((describe(item) for item in session.items), key=lambda c: c.check_id)
+        assert session.usable and session.direct
+    finally:
+        session.close()
+    assert got == want
+    assert any(c.hidden for c in got) and any(not c.hidden for c in got)
+
+
+def test_no_check_module_relies_on_assertion_rewriting():
+    """Does every check say why it failed itself (CheckFailure), never by a bare assert?"""
+    modules = sorted(paths.CHECKS_DIR.rglob("test_*.py"))
+    assert len(modules) >= len(ASSIGNMENTS)
+    bare = [
+        f"{path.relative_to(paths.CHECKS_DIR)}:{node.lineno}"
+        for path in modules
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Assert)
+    ]
+    assert bare == []
+
+
+def test_the_blocked_plugins_are_not_loaded():
+    """Are pytest's unused plugins really absent from the grader's session?"""
+    ctx = GradingContext(
+        assignment="conv",
+        submission=None,  # type: ignore[arg-type]
+        oracle=None,  # type: ignore[arg-type]
+        seed=1,
+        include_hidden=False,
+        timeout_s=5.0,
+    )
+    session = runner.CheckSession(runner.check_files("conv", include_hidden=False), ctx)
+    try:
+        manager = session.config.pluginmanager
+        assert [name for name in runner.UNUSED_PLUGINS if manager.has_plugin(name)] == []
+        assert all(manager.is_blocked(name) for name in runner.UNUSED_PLUGINS)
+        assert all(manager.has_plugin(name) for name in ("python", "fixtures", "skipping", "mark"))
+        assert session.config.getoption("assertmode") == "plain"
+    finally:
+        session.close()
