@@ -77,3 +77,35 @@ def test_no_sandbox_is_started_early_where_warm_workers_are_off(monkeypatch):
     course = load_course(ROOT)
     start_sandbox_early(course, course.assignment("conv"))
     assert _zygotes() == []
+
+
+@pytest.mark.skipif(not bwrap_path(), reason="warm workers need bubblewrap")
+def test_a_zygote_let_go_exits_and_the_next_worker_gets_a_fresh_one(tmp_path, monkeypatch):
+    """After let_sandboxes_go, does the idle zygote exit by itself, its clean-up still
+    done at close, and does a later worker fork from a new zygote, not the one let go?"""
+    from autograder.engine.workers import let_sandboxes_go
+
+    monkeypatch.setenv("DLCOURSE_WARM", "1")
+    warm.close_all()
+    course = load_course(ROOT)
+    (tmp_path / "conv.py").write_text(f"COURSE = {str(course.root)!r}\n" + PROBE)
+    first = Submission(_spec(tmp_path))
+    try:
+        first.begin_check(30)
+        first.call("probe")
+        (zygote,) = _zygotes()
+    finally:
+        first.close()
+    let_sandboxes_go()
+    assert zygote.proc is not None and zygote.proc.wait(timeout=10) is not None  # it left
+    cgroup = list(zygote.cgroup.dirs) if zygote.cgroup else []
+    second = Submission(_spec(tmp_path))
+    try:
+        second.begin_check(30)
+        assert second.call("probe")["uid"] == 65534
+        assert second.worker.zygote is not zygote
+    finally:
+        second.close()
+        warm.close_all()
+    assert not any(folder.exists() for folder in cgroup)  # the first one's cgroup is removed
+    assert not zygote.tmp.exists()

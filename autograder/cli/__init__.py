@@ -81,12 +81,14 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     random inputs) run only when your instructor grades the submission.
     """
     from autograder.engine.commands import self_check
-    from autograder.feedback.views import show_self_check
+    from autograder.engine.workers import let_sandboxes_go
 
     check = self_check(assignment, path=path, lang=lang)
+    let_sandboxes_go()  # this command starts no more workers: its zygote exits meanwhile
     if as_json:
         click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
     else:
+        from autograder.feedback.views import show_self_check
         from autograder.release.hints import hinted_tasks
 
         show_self_check(console(), check, lang=lang, hints=hinted_tasks(assignment))

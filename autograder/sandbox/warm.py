@@ -117,6 +117,7 @@ class Zygote:
         self.launcher: Launcher = launcher()
         self.busy = False  # a child is running
         self.pending = False  # launched, its word that it is ready not read yet
+        self.leaving = False  # told to exit (`shut`)
         self.info: dict[str, Any] = {}
 
     # -- life cycle ---------------------------------------------------------
@@ -176,12 +177,19 @@ class Zygote:
 
     def close(self) -> None:
         """End an idle zygote: it exits when its socket closes (and is waited for)."""
-        if self.sock is not None and not self.busy and self.proc is not None:
-            self.sock.close()
-            self.sock = None
+        self.shut()
+        if self.leaving and self.proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=2)
         self.kill()
+
+    def shut(self) -> None:
+        """Tell an idle zygote to exit (its socket closed) and return at once: it exits on its
+        own while this process goes on, and `close` (or `kill`) waits for it."""
+        if self.sock is not None and not self.busy and self.proc is not None:
+            self.sock.close()
+            self.sock = None
+            self.leaving = True
 
     def kill(self) -> None:
         """Kill the zygote and everything it forked (a child that misbehaved)."""
@@ -364,6 +372,15 @@ def disable(config: Config, why: str) -> None:
         zygotes = [_ZYGOTES.pop(key) for key in doomed]
     for zygote in zygotes:
         zygote.kill()
+
+
+def shut_all() -> None:
+    """Tell every idle zygote of this process to exit, without waiting (see `Zygote.shut`):
+    a command that will start no more workers lets them go while it prints its results."""
+    with _LOCK:
+        zygotes = list(_ZYGOTES.values())
+    for zygote in zygotes:
+        zygote.shut()
 
 
 def close_all() -> None:
