@@ -35,6 +35,8 @@ REACH = {
     "import sys\nm = sys.modules[name]": "sys.modules",
     "import sys\nm = sys.modules.get(name)": "sys.modules",
     "import sys\nm = sys.modules['__main__']": "sys.modules",
+    "import sys\ndel sys.modules['torch.nn.functional']": "sys.modules",
+    "import sys\nsys.modules['numpy'] = fake": "sys.modules",
     "import sys\nfor m in sys.modules.values():\n    pass": "sys.modules",
     "table = globals().copy()": "globals()",
     "n = len(globals())": "globals()",

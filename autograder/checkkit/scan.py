@@ -173,11 +173,13 @@ def _walk(tree: ast.AST, banned: set[str], file: str) -> list[Finding]:
         named = any(re.search(rf"\b{re.escape(b)}\b", key.value) for b in banned)
         return not named and not rules.module_reach(key.value) and not key.value.startswith("__")
 
-    def keyed(table: ast.AST) -> bool:
-        """Is the table `table` evaluates to only read by a plain constant key, or written?"""
+    def keyed(table: ast.AST, writable: bool = True) -> bool:
+        """Is the table `table` evaluates to only read by a plain constant key (or written)?"""
         parent = parents.get(id(table))
         if isinstance(parent, ast.Subscript) and parent.value is table:
-            return not isinstance(parent.ctx, ast.Load) or plain(parent.slice)
+            if not isinstance(parent.ctx, ast.Load):
+                return writable
+            return plain(parent.slice)
         if isinstance(parent, ast.Attribute) and parent.value is table:
             call = called(parent)
             return parent.attr == "get" and call is not None and plain(next(iter(call.args), None))
@@ -218,8 +220,8 @@ def _walk(tree: ast.AST, banned: set[str], file: str) -> list[Finding]:
                 head = chain.split(".")[0]
                 path = rules.resolve(chain, names)
                 what = rules.chain_reach(path.split("."), head in names)
-                if path.endswith("sys.modules"):
-                    what = "" if keyed(node) else what  # sys.modules["numpy"]: in plain sight
+                if path.endswith("sys.modules"):  # sys.modules["numpy"] read: in plain sight
+                    what = "" if keyed(node, writable=False) else what
                 elif path.endswith("sys.modules.get"):
                     what = "" if keyed(node.value) else what
                 if what:
