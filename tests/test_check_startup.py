@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,20 @@ def test_the_blocked_plugins_are_not_loaded():
         assert session.config.getoption("assertmode") == "plain"
     finally:
         session.close()
+
+
+def test_the_grader_runs_its_numerics_on_one_thread_unless_told_otherwise(monkeypatch):
+    """Does a dlcourse command give BLAS and OpenMP one thread, keeping what the user set?"""
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+    from autograder.engine.threads import THREAD_VARIABLES
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    result = CliRunner().invoke(main, ["check", "no-such-assignment"])
+    assert result.exit_code == 2  # an unknown assignment: the group's callback ran first
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "4"

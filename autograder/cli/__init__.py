@@ -43,6 +43,9 @@ def main() -> None:
                   dlcourse release [--out BUNDLE]  (regenerate stubs / build the student bundle)
     Everyone:     dlcourse list, dlcourse quiz list, dlcourse quiz take QUIZ
     """
+    from autograder.engine.threads import single_threaded_numerics
+
+    single_threaded_numerics()  # before numpy or torch is imported by any command
 
 
 @main.command("list")
