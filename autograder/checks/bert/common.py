@@ -30,90 +30,15 @@ import numpy as np
 
 from autograder.checkkit import CheckFailure, compare_all, msg, scan_files
 from autograder.checks.bert.harness import run_bert
-
-PAD, CLS, SEP, MASK = 0, 1, 2, 3
-
-
-# ---------------------------------------------------------------------------
-# Inputs drawn by the grader
-# ---------------------------------------------------------------------------
-def _linear(prefix, fan_in, fan_out):
-    return {f"{prefix}.weight": (fan_out, fan_in), f"{prefix}.bias": (fan_out,)}
-
-
-def block_shapes(cls, D, F=None):
-    """{name: shape} of the parameters of a transformer.py class (the contract's names)."""
-    attn = {}
-    for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
-        attn.update(_linear(name, D, D))
-    if cls == "MultiHeadSelfAttention":
-        return attn
-    ff = {**_linear("fc1", D, F), **_linear("fc2", F, D)}
-    if cls == "FeedForward":
-        return ff
-    block = {"ln1.weight": (D,), "ln1.bias": (D,), "ln2.weight": (D,), "ln2.bias": (D,)}
-    block.update({f"attn.{k}": v for k, v in attn.items()})
-    block.update({f"ff.{k}": v for k, v in ff.items()})
-    return block
-
-
-def embedding_shapes(vocab, max_len, dim, n_segments, prefix=""):
-    return {
-        f"{prefix}tok.weight": (vocab, dim),
-        f"{prefix}pos.weight": (max_len, dim),
-        f"{prefix}seg.weight": (n_segments, dim),
-        f"{prefix}norm.weight": (dim,),
-        f"{prefix}norm.bias": (dim,),
-    }
-
-
-def head_shapes(dim, num_classes, prefix=""):
-    return {**_linear(f"{prefix}pooler", dim, dim), **_linear(f"{prefix}head", dim, num_classes)}
-
-
-def random_state(rng, shapes, scale=1.0):
-    """Layer norms around (1, 0), embeddings ~ N(0, 1), weights ~ N(0, scale^2 / fan_in), biases ~ N(0, 0.3^2)."""
-    state = {}
-    for name in sorted(shapes):
-        shape = shapes[name]
-        if "norm" in name or ".ln" in name or name.startswith("ln"):
-            base = 1.0 if name.endswith("weight") else 0.0
-            state[name] = base + 0.3 * rng.standard_normal(shape)
-        elif name.endswith(("tok.weight", "pos.weight", "seg.weight")):
-            state[name] = rng.standard_normal(shape)
-        elif name.endswith("weight"):
-            state[name] = rng.standard_normal(shape) * scale / np.sqrt(shape[1])
-        else:
-            state[name] = 0.3 * rng.standard_normal(shape)
-    return state
-
-
-def random_pairs(rng, B, L, V, padded=True):
-    """(ids, segments) of B sentence pairs [CLS] A [SEP] B [SEP], padded to L.
-
-    Every row has at least one word in each sentence; with `padded`, every row
-    but one ends in padding (lengths differ), otherwise no row is padded.
-    """
-    ids = np.full((B, L), PAD, dtype=np.int64)
-    segments = np.zeros((B, L), dtype=np.int64)
-    full = rng.integers(B)
-    for b in range(B):  # L >= 5: [CLS] a [SEP] b [SEP] with one word each at least
-        length = int(rng.integers(5, L)) if padded and b != full and L > 5 else L
-        a = int(rng.integers(1, length - 3))  # words of sentence A: positions 1 .. a
-        words = rng.integers(4, V, size=length)
-        ids[b, :length] = words
-        ids[b, 0], ids[b, a + 1], ids[b, length - 1] = CLS, SEP, SEP
-        segments[b, a + 2 : length] = 1
-    return ids, segments
-
-
-def random_ids(rng, B, L, V, special_ids, special_share=0.2):
-    """Token ids with special ids scattered among the words (and padding at the ends)."""
-    words = [i for i in range(V) if i not in special_ids]
-    ids = rng.choice(words, size=(B, L))
-    spots = rng.random((B, L)) < special_share
-    ids[spots] = rng.choice(sorted(special_ids), size=int(spots.sum()))
-    return ids.astype(np.int64)
+from autograder.checks.bert.inputs import (
+    PAD,
+    block_shapes,
+    embedding_shapes,
+    head_shapes,
+    linear_shapes,
+    random_pairs,
+    random_state,
+)
 
 
 # ---------------------------------------------------------------------------
@@ -172,116 +97,8 @@ def _grad_names(state):
     return [_grad_of(name) for name in sorted(state)]
 
 
-def _shape(array):
+def shape_text(array):
     return str(tuple(np.shape(array)))
-
-
-def _mask_call(ids, V, special, seed, p):
-    return msg(
-        "bert.call_mask_tokens",
-        "mask_tokens(ids of shape {shape}, vocab_size={V}, mask_id={mask}, special_ids={special}, "
-        "a torch.Generator seeded with {seed}, p={p})",
-        shape=_shape(ids),
-        V=V,
-        mask=MASK,
-        special=str(sorted(special)),
-        seed=seed,
-        p=p,
-    )
-
-
-def check_mask_tokens(sub, oracle, rng, B, L, V, special_ids, p=0.15, special_share=0.2):
-    """mask_tokens: the same input ids and labels as the reference, from the same seed."""
-    ids = random_ids(rng, B, L, V, special_ids, special_share)
-    seed = int(rng.integers(2**31))
-    call = _mask_call(ids, V, special_ids, seed, p)
-    names = ["input_ids", "labels", msg("bert.ids_unchanged", "ids unchanged")]
-    check_task(
-        sub, oracle, "mask_tokens", "mask_tokens", call, names,
-        ids=ids, vocab_size=V, mask_id=MASK, special_ids=sorted(special_ids), seed=seed, p=p,
-    )  # fmt: skip
-
-
-def _share(value):
-    return f"{value:.1%}"
-
-
-def check_mask_shares(sub, rng, B=100, L=200, V=50):
-    """mask_tokens on many tokens: BERT's shares, whatever the order of the draws.
-
-    About p of the non-special tokens are selected (never a special one); of the
-    selected, about 80% become the mask, 10% a random word (never special) and
-    10% stay; labels are the original ids where selected, -100 elsewhere.
-    """
-    special = [PAD, CLS, SEP, MASK]
-    ids = random_ids(rng, B, L, V, set(special), 0.25)
-    seed = int(rng.integers(2**31))
-    call = _mask_call(ids, V, special, seed, 0.15)
-    kw = {"ids": ids, "vocab_size": V, "mask_id": MASK, "special_ids": special, "seed": seed,
-          "p": 0.15}  # fmt: skip
-    got = sub.run(run_bert, "mask_tokens", **kw)
-    inputs, labels = (np.asarray(v) for v in got["values"][:2])
-    if inputs.shape != ids.shape or labels.shape != ids.shape:
-        problem = msg(
-            "bert.shares_shape",
-            "input_ids and labels of shape {got} and {labels}, expected {want}",
-            got=_shape(inputs),
-            labels=_shape(labels),
-            want=_shape(ids),
-        )
-        raise CheckFailure([problem], kind="shape", call=call)
-    is_special = np.isin(ids, special)
-    selected = labels != -100
-    problems = []
-    if (selected & is_special).any():
-        problems.append(
-            msg(
-                "bert.shares_special",
-                "{count} special tokens were selected (never select a special token)",
-                count=int((selected & is_special).sum()),
-            )
-        )
-    if not np.array_equal(labels[selected], ids[selected]):
-        problems.append(msg("bert.shares_label", "a label is not the original id of its position"))
-    if not np.array_equal(inputs[~selected], ids[~selected]):
-        problems.append(msg("bert.shares_changed", "a position that was not selected changed"))
-    n_words, n = int((~is_special).sum()), int(selected.sum())
-
-    def off(value, expected, count):  # more than 5 standard deviations away
-        return abs(value - expected) > 5 * np.sqrt(expected * (1 - expected) / max(count, 1))
-
-    if off(n / n_words, 0.15, n_words):
-        problems.append(
-            msg(
-                "bert.shares_selected",
-                "{share} of the words were selected, expected about 15%",
-                share=_share(n / n_words),
-            )
-        )
-    if n:
-        masked = float(np.mean(inputs[selected] == MASK))
-        kept = float(np.mean(inputs[selected] == ids[selected]))
-        other = selected & (inputs != MASK) & (inputs != ids)
-        if np.isin(inputs[other], special).any():
-            problems.append(msg("bert.shares_random_special", "a random word is a special id"))
-        if off(masked, 0.8, n):
-            problems.append(
-                msg(
-                    "bert.shares_masked",
-                    "{share} of the selected became the mask, expected about 80%",
-                    share=_share(masked),
-                )
-            )
-        if off(kept, 0.1 + 0.1 / (V - 4), n):
-            problems.append(
-                msg(
-                    "bert.shares_kept",
-                    "{share} of the selected kept their token, expected about 10%",
-                    share=_share(kept),
-                )
-            )
-    if problems:
-        raise CheckFailure(problems, call=call)
 
 
 def check_embeddings(sub, oracle, rng, B, L, V, max_len, D, n_segments=2, segments=True):
@@ -296,7 +113,7 @@ def check_embeddings(sub, oracle, rng, B, L, V, max_len, D, n_segments=2, segmen
             "{model} in float64 with random weights loaded by parameter name, forward on ids of "
             "shape {shape} without segments, then backward",
             model=model,
-            shape=_shape(ids),
+            shape=shape_text(ids),
         )
     else:
         call = msg(
@@ -304,7 +121,7 @@ def check_embeddings(sub, oracle, rng, B, L, V, max_len, D, n_segments=2, segmen
             "{model} in float64 with random weights loaded by parameter name, forward on ids and "
             "segments of shape {shape}, then backward",
             model=model,
-            shape=_shape(ids),
+            shape=shape_text(ids),
         )
     check_task(
         sub, oracle, "BertEmbeddings.forward", "BertEmbeddings", call,
@@ -321,7 +138,7 @@ def check_attention_mask(sub, oracle, rng, B, L, V, pad_id=PAD):
     call = msg(
         "bert.call_attention_mask",
         "attention_mask(padded ids of shape {shape}, pad_id={pad})",
-        shape=_shape(ids),
+        shape=shape_text(ids),
         pad=pad_id,
     )
     check_task(sub, oracle, "attention_mask", "attention_mask", call, ["mask"], ids=ids,
@@ -333,7 +150,7 @@ def check_mask_in_encoder(sub, oracle, rng, B, L, V, D, depth):
     shapes = embedding_shapes(V, L, D, 2, prefix="embed.")
     shapes.update({"norm.weight": (D,), "norm.bias": (D,)})
     for i in range(depth):
-        shapes.update(_linear(f"blocks.{i}.mix", D, D))
+        shapes.update(linear_shapes(f"blocks.{i}.mix", D, D))
     state = random_state(rng, shapes)
     ids, segments = random_pairs(rng, B, L, V)
     call = msg(
@@ -341,7 +158,7 @@ def check_mask_in_encoder(sub, oracle, rng, B, L, V, D, depth):
         "{model} with the checks' mixing blocks (each token adds the mean of the tokens its mask "
         "row allows) on padded ids of shape {shape}, then backward",
         model=f"BertEncoder({V}, {L}, {D}, depth={depth})",
-        shape=_shape(ids),
+        shape=shape_text(ids),
     )
     check_task(
         sub, oracle, "attention_mask", "mask_in_encoder", call, ["out", *_grad_names(state)],
@@ -361,7 +178,7 @@ def check_mlm_loss(sub, oracle, rng, B, L, V, labelled=0.3, scale=1.0):
         "bert.call_mlm_loss",
         "mlm_loss(logits of shape {shape}, labels with {count} labelled positions and -100 "
         "elsewhere), then backward",
-        shape=_shape(logits),
+        shape=shape_text(logits),
         count=int(chosen.sum()),
     )
     check_task(
@@ -379,7 +196,7 @@ def check_cls_head(sub, oracle, rng, B, L, D, K, scale=1.0, dropout=0.0, repeats
         "{model} in float64 (eval mode) with random weights loaded by parameter name, forward "
         "on h of shape {shape} ({count} times), then backward",
         model=f"ClsHead({D}, {K}, dropout={dropout})",
-        shape=_shape(h),
+        shape=shape_text(h),
         count=repeats,
     )
     names = ["logits", _grad_of("h"), *_grad_names(state)]
@@ -472,7 +289,7 @@ def check_classifier(sub, oracle, rng, B, L, sizes):
         + ", ".join(f"{k}={v}" for k, v in sizes.items() if k != "num_classes")
         + ")",
         classes=sizes["num_classes"],
-        shape=_shape(ids),
+        shape=shape_text(ids),
     )
     check_task(
         sub, oracle, "TransformerBlock.forward", "classifier", call,
@@ -500,7 +317,7 @@ def check_block(sub, oracle, rng, cls, B, L, D, heads=2, F=16, padded=False):
             "name, forward on x of shape {shape} with no mask, then backward (`dlcourse check "
             "transformer` explains a failure here in detail)",
             model=model,
-            shape=_shape(x),
+            shape=shape_text(x),
         )
     else:
         call = msg(
@@ -509,8 +326,8 @@ def check_block(sub, oracle, rng, cls, B, L, D, heads=2, F=16, padded=False):
             "name, forward on x of shape {shape} with a padding mask of shape {mask}, then "
             "backward (`dlcourse check transformer` explains a failure here in detail)",
             model=model,
-            shape=_shape(x),
-            mask=_shape(mask),
+            shape=shape_text(x),
+            mask=shape_text(mask),
         )
     check_task(
         sub, oracle, f"{cls}.forward", "block", call, ["out", _grad_of("x"), *_grad_names(state)],

@@ -18,10 +18,10 @@ from autograder.checks.bert.common import (
     check_cls_head,
     check_embeddings,
     check_fine_tune,
-    check_mask_tokens,
     check_mlm_loss,
     classifier_sizes,
 )
+from autograder.checks.bert.masking import check_mask_tokens
 
 # (B, L, V, special ids)
 MASK_CASES = {"bert-specials": (4, 12, 20, {0, 1, 2, 3}), "few-specials": (3, 10, 9, {0, 3})}

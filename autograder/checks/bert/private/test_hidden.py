@@ -14,11 +14,10 @@ from autograder.checks.bert.common import (
     check_embeddings,
     check_fine_tune,
     check_mask_in_encoder,
-    check_mask_shares,
-    check_mask_tokens,
     check_mlm_loss,
     classifier_sizes,
 )
+from autograder.checks.bert.masking import check_mask_shares, check_mask_tokens
 
 # (B, L, V, special ids, p, share of special tokens): BERT's p, a high p, a word id
 # that is special, a tiny vocabulary, a long sequence
