@@ -97,3 +97,28 @@ def test_the_grader_runs_its_numerics_on_one_thread_unless_told_otherwise(monkey
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
     assert os.environ["MKL_NUM_THREADS"] == "1"
     assert os.environ["OMP_NUM_THREADS"] == "4"
+
+
+def test_hints_are_read_only_when_a_check_fails(monkeypatch):
+    """Does a failing self-check still offer the hint ladders, and a passing one skip reading them?"""
+    from click.testing import CliRunner
+
+    import autograder.release.hints as hints
+    from autograder.cli import main
+
+    read: list[str] = []
+    real = hints.hinted_tasks
+
+    def counting(assignment, **kwargs):
+        read.append(assignment)
+        return real(assignment, **kwargs)
+
+    monkeypatch.setattr(hints, "hinted_tasks", counting)
+    runner_ = CliRunner()
+    stub = runner_.invoke(main, ["check", "conv", "--path", str(ROOT / "assignments" / "conv")])
+    assert stub.exit_code == 1
+    assert "dlcourse hint conv" in " ".join(stub.output.split())
+    assert read == ["conv"]
+    solved = runner_.invoke(main, ["check", "conv", "--path", str(ROOT / "solutions" / "conv")])
+    assert solved.exit_code == 0, solved.output
+    assert read == ["conv"]  # not read again for a check that passes
