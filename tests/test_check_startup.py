@@ -122,3 +122,65 @@ def test_hints_are_read_only_when_a_check_fails(monkeypatch):
     solved = runner_.invoke(main, ["check", "conv", "--path", str(ROOT / "solutions" / "conv")])
     assert solved.exit_code == 0, solved.output
     assert read == ["conv"]  # not read again for a check that passes
+
+
+def test_a_check_in_its_own_process_exits_clean(tmp_path):
+    """Run as a command, does check print all, exit with its status and leave nothing behind
+    (its worker's temporary folders and cgroups), though it skips the interpreter's teardown?"""
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "DLCOURSE_ROOT": str(ROOT)}
+    for folder, status in (("solutions", 0), ("assignments", 1)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.cli", "check", "conv", "--path",
+             str(ROOT / folder / "conv")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        )  # fmt: skip
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == status, err
+        assert "public checks pass" in out  # the last lines were flushed
+        assert list(scratch.iterdir()) == []
+        cgroups = Path("/sys/fs/cgroup")
+        assert not list(cgroups.glob(f"*/dlcourse-{proc.pid}-*"))
+        assert not list(cgroups.glob(f"dlcourse-{proc.pid}-*"))
+
+
+def _digest(result):
+    return [(t.nodeid, t.score, t.status, t.output, t.diagnosis, t.kind) for t in result.tests]
+
+
+@pytest.mark.parametrize("folder", ["solutions", "assignments", "mutant"])
+def test_a_self_check_gives_what_grading_without_an_early_worker_gives(folder, monkeypatch):
+    """Is a self-check whose worker started early graded as before (every check's score,
+    message, diagnosis and kind), for the reference, the stub and a known mistake?"""
+    import importlib
+
+    from graderkit import mutant_folder
+
+    from autograder.engine import commands
+    from autograder.engine.grading import grade_submission
+    from autograder.intake.staging import stage
+    from autograder.sandbox import early
+
+    if folder == "mutant":
+        mistakes = importlib.import_module("autograder.checks.conv.private.mistakes").MISTAKES
+        path = mutant_folder("conv", mistakes[0])
+    else:
+        path = ROOT / folder / "conv"
+    started: list[int] = []
+    real_start = early.start
+    monkeypatch.setattr(early, "start", lambda *a, **k: (started.append(1), real_start(*a, **k)))
+    checked = commands.self_check("conv", path=path, root=ROOT)
+    assert started == [1] and early._STARTED == {}  # started early, then taken over
+    course = load_course(ROOT)
+    plain = grade_submission(  # what grading gives (no worker started early there)
+        stage(path.name, path, course.assignment("conv")),
+        "conv",
+        include_hidden=False,
+        course=course,
+    )
+    assert _digest(checked.result) == _digest(plain)
+    assert checked.result.score == plain.score

@@ -27,6 +27,7 @@ from autograder.cli.common import (
     console,
     default_of,
     feedback_languages,
+    finish,
 )
 
 _NBGRADER = "autograder.platforms.nbgrader.export:export_nbgrader"
@@ -99,7 +100,7 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
 
             hints = hinted_tasks(assignment)
         show_self_check(console(), check, lang=lang, hints=hints)
-    sys.exit(EXIT_OK if check.ok else EXIT_NO)
+    finish(EXIT_OK if check.ok else EXIT_NO)
 
 
 @main.command("grade")

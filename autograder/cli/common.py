@@ -9,10 +9,14 @@ once, where the function is.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib
 import inspect
+import os
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -29,6 +33,7 @@ __all__ = [
     "default",
     "default_of",
     "feedback_languages",
+    "finish",
 ]
 
 
@@ -99,3 +104,21 @@ def feedback_languages() -> list[str]:
     from autograder.feedback.catalogs import languages
 
     return list(languages())
+
+
+def finish(code: int) -> NoReturn:
+    """End a one-shot command (`dlcourse check`) with exit status `code`.
+
+    Writing to the process's own streams (not under click's CliRunner or a
+    capture), it runs the exit handlers (the sandbox's clean-up among them),
+    flushes what was printed and leaves without tearing the interpreter down:
+    ~40 ms with numpy, pytest and rich loaded, for memory the system frees at
+    once. Anywhere else it is `sys.exit(code)`.
+    """
+    if sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__:
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -102,17 +102,17 @@ def self_check(
     assignment: str, *, path: Path | None = None, root: Path | None = None, lang: str = "en"
 ) -> SelfCheck:
     """Run the public checks on `path` (default: assignments/ASSIGNMENT), in `lang` (en, ko)."""
-    from autograder.engine.workers import start_sandbox_early
+    from autograder.engine.workers import start_worker_early
+    from autograder.intake.staging import stage
 
     course = load_course(root)
     spec = course.assignment(assignment)
-    start_sandbox_early(course, spec)  # it comes up on another core during the imports below
-
-    from autograder.engine.grading import grade_submission
-    from autograder.intake.staging import stage
-
     folder = Path(path) if path else _default_path(assignment, course.root)
     staged = stage(folder.name, folder, spec)
+    start_worker_early(course, spec, staged)  # it comes up on another core during the imports below
+
+    from autograder.engine.grading import grade_submission
+
     result = grade_submission(staged, assignment, include_hidden=False, course=course, lang=lang)
     return SelfCheck(result=result, folder=folder, problems=list(staged.problems))
 

@@ -1,12 +1,11 @@
-"""An assignment's sandboxed workers: their settings, and starting their sandbox early.
+"""An assignment's sandboxed workers: their settings, and a self-check's worker started early.
 
 This module imports neither numpy nor pytest nor the checks, on purpose: a
-self-check calls `start_sandbox_early` before the grader's own imports, so the
-zygote (bubblewrap, a Python interpreter, numpy or torch imported and warmed
-up) comes up on another core while this process imports pytest and collects
-the checks, instead of after them. The sandbox is the one the first check
-would have started (`autograder.sandbox.warm.prestart`): same isolation, same
-limits, nothing of the submission in it.
+self-check calls `start_worker_early` as soon as it has read the submission,
+before the grader's own imports (numpy, pytest, torch for the reference) and
+the checks' collection, so the submission's worker comes up and imports it on
+another core meanwhile (`autograder.sandbox.early`: the same cold worker the
+first check would start, with the same isolation and limits).
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from autograder.config import Assignment, Course
-from autograder.sandbox import warm
+from autograder.intake.staging import StagedSubmission
+from autograder.sandbox import early, warm
 from autograder.sandbox.limits import Limits
 
 
@@ -31,18 +31,26 @@ def worker_settings(course: Course, assignment: Assignment) -> dict[str, Any]:
     }
 
 
-def start_sandbox_early(course: Course, assignment: Assignment) -> None:
-    """Start the zygote `assignment`'s workers fork from, in the background (see above)."""
+def start_worker_early(course: Course, assignment: Assignment, staged: StagedSubmission) -> None:
+    """Start the worker of `staged` for its first check now (see above); nothing where staging
+    found a problem (its checks then start no worker)."""
+    if staged.problems or not staged.files:
+        return
     settings = worker_settings(course, assignment)
-    warm.prestart(
-        warm.Config.of(
-            settings["preload"], settings["forbidden"], settings["limits"], settings["secrets"]
+    with staged.materialised() as folder:  # the worker copies it, as the checks' worker would
+        early.start(
+            folder,
+            settings["modules"],
+            limits=settings["limits"],
+            forbidden=settings["forbidden"],
+            secrets=settings["secrets"],
+            preload=settings["preload"],
         )
-    )
 
 
 def let_sandboxes_go() -> None:
-    """Tell this process's idle zygotes to exit now and return at once (a one-shot command
-    that has graded all it will grade): they exit while it prints its results, so the
-    clean-up at exit (`warm.close_all`: wait, remove the cgroups) finds them gone."""
+    """A one-shot command that has graded all it will grade: stop the early workers nothing
+    took over, and tell this process's idle zygotes to exit now without waiting, so they go
+    while it prints its results (the clean-up at exit, `warm.close_all`, finds them gone)."""
+    early.close_all()
     warm.shut_all()

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.sandbox import warm
+from autograder.sandbox import early, warm
 from autograder.sandbox.errors import (
     STUDENT_KINDS,
     ImportFailed,
@@ -29,7 +29,6 @@ from autograder.sandbox.errors import (
     WorkerError,
     WorkerTimeout,
 )
-from autograder.sandbox.inside import wire
 from autograder.sandbox.isolation import describe, launcher
 from autograder.sandbox.limits import OUTPUT_LIMIT, Cgroup, Limits, confine
 from autograder.sandbox.runtime import PACKAGE_DIR, write_runtime
@@ -85,12 +84,17 @@ class Worker:
         self.exit_code: int | None = None
         self.launcher = launcher()  # what started the worker (a zygote's child: the zygote's)
         self._req_w = self._resp_r = -1
+        self._sent: tuple[bytes, float] | None = None  # a request sent at start (`early`)
 
     # -- life cycle ---------------------------------------------------------
     def start(self) -> None:
         self.close()
-        if self._start_warm():
+        if early.take_over(self) or self._start_warm():
             return
+        self._start_cold()
+
+    def _start_cold(self) -> None:
+        """bubblewrap and a new interpreter for this worker alone."""
         self.tmp = Path(tempfile.mkdtemp(prefix="dlcourse-worker-"))
         runtime = self.tmp / "runtime"
         sub = self.tmp / "sub"
@@ -182,6 +186,7 @@ class Worker:
             if self.zygote.wait_exit(warm.EXIT_TIMEOUT_S) is None:
                 self.zygote.kill()  # ... or is killed with its zygote
         self.zygote = None
+        self._sent = None
         self.kill()
         self._close_channel()
         if self.cgroup:
@@ -257,13 +262,22 @@ class Worker:
         return WorkerCrashed(message, kind=kind)
 
     def request(self, payload: dict[str, Any], timeout: float) -> Any:
+        from autograder.sandbox.inside import wire  # numpy: not needed to start a worker
+
         if not self.alive:
             self.start()
         body = wire.dumps(payload)
         deadline = time.monotonic() + timeout
+        sent, self._sent = self._sent, None
+        if sent is not None and sent[0] != body:  # not the request sent at start: no reply of
+            self.start()  # it may answer this one, so a fresh worker takes it
+            sent = None
         problem = ""
         try:
-            self._write_all(wire.frame(body), deadline)
+            if sent is None:
+                self._write_all(wire.frame(body), deadline)
+            else:  # sent when the worker started: its time counts from then
+                deadline = sent[1] + timeout
             del body
             size = int.from_bytes(self._read_exact(8, deadline), "big")
             if size > MAX_REPLY_BYTES:  # refused from its length: not one byte more is read

@@ -26,6 +26,7 @@ from pathlib import Path
 OUTPUT_LIMIT = 8 * 1024 * 1024
 TMPFS_BYTES = 64 * 1024 * 1024  # the worker's only writable place: a private, capped /tmp
 SHM_BYTES = 8 * 1024 * 1024  # and a small /dev/shm (multiprocessing's semaphores live there)
+REMOVE_PATIENCE_S = 0.5  # how long a cgroup's removal waits for its killed processes
 
 
 @dataclass(frozen=True)
@@ -92,14 +93,21 @@ class Cgroup:
                         os.kill(int(line), signal.SIGKILL)
 
     def remove(self) -> None:
+        """Remove the cgroup once its processes are gone (killed again meanwhile), waiting up
+        to 0.5 s per folder; the first retries come soon (a killed tree is gone in ~1 ms)."""
         for folder in self.dirs:
-            for _ in range(50):
+            deadline = time.monotonic() + REMOVE_PATIENCE_S
+            pause = 0.0005
+            while True:
                 try:
                     folder.rmdir()
                     break
                 except OSError:
                     self.kill_all()
-                    time.sleep(0.01)
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(pause)
+                    pause = min(2 * pause, 0.01)
         self.dirs = []
 
 

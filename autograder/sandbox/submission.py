@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.sandbox.early import import_request
 from autograder.sandbox.errors import (
     ImportFailed,
     ProtocolError,
@@ -186,9 +187,7 @@ class Submission:
 
     def _start_and_import(self) -> None:
         self.worker.start()
-        self.worker.request(
-            {"op": "import", "modules": list(self.spec.modules)}, self.spec.import_timeout_s
-        )
+        self.worker.request(import_request(self.spec.modules), self.spec.import_timeout_s)
 
     def _request(self, payload: dict[str, Any], what: str) -> Any:
         self._ensure()

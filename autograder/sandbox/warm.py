@@ -116,17 +116,11 @@ class Zygote:
         self.sock: socket.socket | None = None
         self.launcher: Launcher = launcher()
         self.busy = False  # a child is running
-        self.pending = False  # launched, its word that it is ready not read yet
         self.leaving = False  # told to exit (`shut`)
         self.info: dict[str, Any] = {}
 
     # -- life cycle ---------------------------------------------------------
     def start(self) -> None:
-        self.launch()
-        self.wait_ready()
-
-    def launch(self) -> None:
-        """Start the zygote's process; it imports and warms up on its own (`wait_ready`)."""
         runtime = self.tmp / "runtime"
         write_runtime(runtime)
         os.chmod(self.tmp, 0o755)
@@ -160,11 +154,6 @@ class Zygote:
             log.close()
             theirs.close()
         self.sock = ours
-        self.pending = True
-
-    def wait_ready(self) -> None:
-        """Wait for the zygote's word that it is ready (or raise ZygoteError)."""
-        self.pending = False
         self.info = self._receive(time.monotonic() + START_TIMEOUT_S)
         if not self.info.get("ready"):
             raise ZygoteError("the zygote did not start")
@@ -323,45 +312,17 @@ def zygote_for(config: Config) -> Zygote | None:
     if zygote is not None and (not zygote.alive or zygote.busy):
         zygote.kill()  # dead, or a child of it was never closed
         zygote = None
-    try:
-        if zygote is None:
-            zygote = Zygote(config)
+    if zygote is None:
+        zygote = Zygote(config)
+        try:
             zygote.start()
-        elif zygote.pending:  # started early (`prestart`): now its word is needed
-            zygote.wait_ready()
-    except (ZygoteError, OSError) as exc:
-        zygote.kill()
-        _UNUSABLE[config] = str(exc)
-        return None
+        except (ZygoteError, OSError) as exc:
+            zygote.kill()
+            _UNUSABLE[config] = str(exc)
+            return None
     with _LOCK:
         _ZYGOTES[key] = zygote
     return zygote
-
-
-def prestart(config: Config) -> None:
-    """Start `config`'s zygote for this thread now and return at once; `zygote_for` takes it.
-
-    It imports and warms up on a core of its own while the grader does its own
-    set-up (imports, collecting the checks): a single self-check does not wait
-    for one after the other. The zygote is the one `zygote_for` would start
-    (same sandbox, limits and probe); nothing of any submission is in it yet.
-    Where warm workers cannot be had this does nothing.
-    """
-    if not enabled() or config in _UNUSABLE:
-        return
-    key = (config, threading.get_ident())
-    with _LOCK:
-        if key in _ZYGOTES:
-            return
-    zygote = Zygote(config)
-    try:
-        zygote.launch()
-    except (ZygoteError, OSError) as exc:
-        zygote.kill()
-        _UNUSABLE[config] = str(exc)
-        return
-    with _LOCK:
-        _ZYGOTES[key] = zygote
 
 
 def disable(config: Config, why: str) -> None:
