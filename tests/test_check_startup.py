@@ -184,3 +184,30 @@ def test_a_self_check_gives_what_grading_without_an_early_worker_gives(folder, m
     )
     assert _digest(checked.result) == _digest(plain)
     assert checked.result.score == plain.score
+
+
+def test_a_pools_grading_processes_start_with_the_engine_imported(tmp_path):
+    """Does a torch assignment's grading process find the engine and torch imported by its
+    forkserver (imported once for the pool, not once per process)?"""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from autograder.engine.pool import preload_for, process_pool\n"
+        "def imported():\n"
+        "    return [m in sys.modules for m in ('autograder.engine.grading', 'torch', 'pytest')]\n"
+        "if __name__ == '__main__':\n"
+        "    with process_pool(1, preload=preload_for(True)) as pool:\n"
+        "        print(pool.submit(imported).result())\n"
+    )
+    (tmp_path / "pool_probe.py").write_text(script)
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "pool_probe.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[True,", "True,", "True]"]

@@ -27,7 +27,7 @@ from typing import Any
 
 from autograder.config import Course
 from autograder.engine.grading import default_seed, grade_submission
-from autograder.engine.pool import process_pool, sweep_scratch
+from autograder.engine.pool import preload_for, process_pool, sweep_scratch
 from autograder.engine.untrusted import untrusted_text
 from autograder.feedback import render_result
 from autograder.intake.staging import StagedSubmission
@@ -124,7 +124,11 @@ class InProcessExecutor(Executor):
 
 @contextlib.contextmanager
 def open_executor(
-    jobs: int, tasks: int, dask_scheduler: str | None, scratch: Path | None = None
+    jobs: int,
+    tasks: int,
+    dask_scheduler: str | None,
+    scratch: Path | None = None,
+    preload: tuple[str, ...] = (),
 ) -> Iterator[Executor]:
     """Dask's executor for a cluster, a process pool for several jobs, else this process."""
     if dask_scheduler:
@@ -133,7 +137,7 @@ def open_executor(
         with Client(dask_scheduler) as client, client.get_executor(pure=False) as executor:
             yield executor
     elif jobs > 1 and tasks > 1:
-        with process_pool(min(jobs, tasks), scratch) as pool:
+        with process_pool(min(jobs, tasks), scratch, preload) as pool:
             yield pool
     else:
         yield InProcessExecutor()
@@ -208,9 +212,12 @@ def _grade_in_pools(
     scratch: Path,
 ) -> None:
     suspects: list[StagedSubmission] = []
+    preload = preload_for(course.assignment(assignment_id).torch)
     with contextlib.ExitStack() as stack:
         if executor is None:
-            executor = stack.enter_context(open_executor(jobs, len(todo), dask_scheduler, scratch))
+            executor = stack.enter_context(
+                open_executor(jobs, len(todo), dask_scheduler, scratch, preload)
+            )
         futures: dict[Future[SubmissionResult], StagedSubmission] = {
             executor.submit(task, item, course, assignment_id, seed_of(seeds, item.student)): item
             for item in todo
@@ -229,7 +236,7 @@ def _grade_in_pools(
             emit(result)
     for item in suspects:  # each alone: the one that breaks its own pool is the culprit
         try:
-            with process_pool(1, scratch) as pool:
+            with process_pool(1, scratch, preload) as pool:
                 seed = seed_of(seeds, item.student)
                 result = pool.submit(task, item, course, assignment_id, seed).result()
         except BaseException as exc:  # noqa: BLE001
