@@ -2,8 +2,27 @@
 
     .venv/bin/python tests/benchmark.py [--copies 20] [--torch-copies 12] [--no-nbgrader]
     .venv/bin/python tests/benchmark.py --assignment vit [--assignment bert] [--torch-copies 12]
+    .venv/bin/python tests/benchmark.py --check-latency [--pairs 11] [--assignment ID ...]
+    .venv/bin/python tests/benchmark.py --all [--copies 12] [--torch-copies 8]
 
-Prints, in one run:
+--check-latency prints what a student waits for: the median wall time of
+`dlcourse check ID --path solutions/ID` (conv and transformer by default) and
+of its yardstick, run in turn: `python -c "import numpy, pytest"` (the floor of
+any pytest-based checker) for a numpy assignment, with the ratio of each pair;
+`python -c "import torch"` for a torch one, with the difference. The targets
+(issue 24): a ratio of at most 1.5, at most 1.0 s above the torch import.
+
+--all prints one table, every assignment at --jobs 1: wall and core-seconds
+per submission, overall (T(N) / N) and marginal ((T(N) - T(2)) / (N - 2)),
+the marginal core-seconds of the grader's processes and of the sandbox, and
+the assignment's budget (issue 24: 0.8 core-s for transformer, 1.0 for every
+other). Core-seconds are the system's count for the grader's processes plus the
+sandbox's, sampled from /proc (a zygote with the workers it forked and
+reaped): bubblewrap reports a sandboxed program's end without being its
+reaper, so the sandbox's CPU never reaches the grader's count of its
+children.
+
+Without either, it prints, in one run:
 
 - seconds per submission of `dlcourse grade` for conv and for transformer over
   N copies of the reference (public and hidden checks), with --jobs 1 and
@@ -30,139 +49,31 @@ Prints, in one run:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-ENV = {
-    **os.environ,
-    "DLCOURSE_ROOT": str(ROOT),
-    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-}
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int, reaped: bool = False) -> float:
-    """utime + stime of `pid` (and, with `reaped`, of the children it has waited for)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    used = int(fields[11]) + int(fields[12])  # utime, stime
-    if reaped:
-        used += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return used / TICK
-
-
-class TreeWatch(threading.Thread):
-    """Samples the peak RSS (VmHWM) and the CPU time of every process below `pid` until it exits.
-
-    Sandboxed workers (their command runs `worker.py` or `zygote.py`) and
-    grading processes (everything else that is Python) are kept apart; short-lived
-    workers between two samples may be missed, so the worker figure is a lower bound.
-    CPU: each process's own time, its last sample (up to one interval short, the
-    same for every run: it cancels out of a marginal figure); a zygote's includes
-    the children it forked and reaped (the submissions' workers).
-    """
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.peaks: dict[int, tuple[str, float]] = {}
-        self.cpu_of: dict[int, tuple[str, float]] = {}
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            for child in [self.pid, *_descendants(self.pid)]:
-                try:
-                    argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-                except OSError:
-                    continue
-                if b"python" not in argv[0]:
-                    continue  # bubblewrap's own processes name python only in their arguments
-                sandboxed = any(b"worker.py" in a or b"zygote.py" in a for a in argv)
-                kind = "worker" if sandboxed else "grader"
-                peak = _peak_mb([child])
-                if peak > self.peaks.get(child, ("", 0.0))[1]:
-                    self.peaks[child] = (kind, peak)
-                if child == self.pid:
-                    self.cpu_of[child] = ("main", _cpu_seconds(child))
-                elif not sandboxed:
-                    self.cpu_of[child] = ("grader", _cpu_seconds(child))
-                elif not _is_python(_parent(child)):  # a zygote or a cold worker, not a fork
-                    self.cpu_of[child] = ("sandbox", _cpu_seconds(child, reaped=True))
-            time.sleep(0.02)
-
-    def peak(self, kind: str) -> float:
-        return max((mb for k, mb in self.peaks.values() if k == kind), default=0.0)
-
-    def cpu(self, kind: str | None = None) -> float:
-        return sum(s for k, s in self.cpu_of.values() if kind is None or k == kind)
-
-
-def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int, TreeWatch]:
-    """(wall seconds, peak RSS in MB of the run's main process, exit code, its tree's watch)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    watch = TreeWatch(proc.pid)
-    watch.start()
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    watch.done.set()
-    watch.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    if proc.returncode not in (0, 1):
-        print(f"    ! {' '.join(command[:4])} exited {proc.returncode}: {err.decode()[-500:]}")
-    return seconds, usage.ru_maxrss / 1024, proc.returncode, watch
-
-
-def dlcourse(*args: str) -> list[str]:
-    return [sys.executable, "-m", "autograder.cli", *args]
-
-
-def copies_of_reference(assignment: str, count: int, into: Path) -> Path:
-    from autograder.config import load_course
-
-    spec = load_course(ROOT).assignment(assignment)
-    subs = into / f"subs-{assignment}"
-    for index in range(count):
-        folder = subs / f"student{index:03d}"
-        folder.mkdir(parents=True)
-        for stem in spec.module_stems:
-            shutil.copy(ROOT / "solutions" / assignment / f"{stem}.py", folder / f"{stem}.py")
-        for helper in (ROOT / "solutions" / assignment).glob("*.py"):  # vit, bert: transformer.py
-            if not (folder / helper.name).exists():
-                shutil.copy(helper, folder / helper.name)
-    return subs
-
-
-def full_marks(out: Path) -> str:
-    """'all N at full marks' or what was not, from the run's results."""
-    results = sorted(out.rglob("results.json"))
-    short = 0
-    for path in results:
-        data = json.loads(path.read_text())
-        if float(data.get("score", 0)) < float(data["extra_data"].get("max_score", -1)):
-            short += 1
-    if not results:
-        return "no results written"
-    return f"{len(results)} graded" + (f", {short} NOT at full marks" if short else ", full marks")
-
+from benchtools import (
+    BIN,
+    ENV,
+    ROOT,
+    TreeWatch,
+    children_of,
+    copies_of_reference,
+    descendants,
+    dlcourse,
+    full_marks,
+    is_python,
+    load_average,
+    median,
+    parent_of,
+    peak_mb,
+    run_once,
+    timed,
+)
 
 BASE_COPIES = 2  # a run this small is almost all fixed cost: start-up, pool, zygotes, collection
 
@@ -216,33 +127,6 @@ def bench_grade(assignment: str, count: int, work: Path) -> dict[int, float]:
     return per
 
 
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                found.append(child)
-                todo.append(child)
-    return found
-
-
-def _peak_mb(pids: list[int]) -> float:
-    best = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    best = max(best, int(line.split()[1]))
-        except OSError:
-            continue
-    return best / 1024
-
-
 def bench_worker(assignment: str, rounds: int) -> None:
     """One sandboxed worker: start it, import the reference, answer nothing, close it."""
     from autograder.config import load_course
@@ -263,8 +147,8 @@ def bench_worker(assignment: str, rounds: int) -> None:
         preload=spec_of.preload,
     )
 
-    def median(values: list[float]) -> float:
-        return sorted(values)[len(values) // 2] * 1000
+    def median_ms(values: list[float]) -> float:
+        return median(values) * 1000
 
     for mode in ("1", "0"):
         os.environ["DLCOURSE_WARM"] = mode
@@ -277,13 +161,13 @@ def bench_worker(assignment: str, rounds: int) -> None:
             seconds = time.perf_counter() - started
             worker = sub.worker
             if worker.zygote is not None and worker.zygote.proc is not None:
-                tree = _descendants(worker.zygote.proc.pid)
+                tree = descendants(worker.zygote.proc.pid)
                 # the zygote is the Python whose parent is bubblewrap; the worker, a leaf
-                zygote = [p for p in tree if _is_python(p) and not _is_python(_parent(p))]
-                zygote_peak = max(zygote_peak, _peak_mb(zygote))
-                peaks.append(_peak_mb([p for p in tree if _is_python(p) and not _children_of(p)]))
+                zygote = [p for p in tree if is_python(p) and not is_python(parent_of(p))]
+                zygote_peak = max(zygote_peak, peak_mb(zygote))
+                peaks.append(peak_mb([p for p in tree if is_python(p) and not children_of(p)]))
             elif worker.proc is not None:
-                peaks.append(_peak_mb(_descendants(worker.proc.pid) + [worker.proc.pid]))
+                peaks.append(peak_mb(descendants(worker.proc.pid) + [worker.proc.pid]))
             started = time.perf_counter()
             sub.close()
             if round_ == 0:
@@ -294,35 +178,14 @@ def bench_worker(assignment: str, rounds: int) -> None:
         label = "warm" if mode == "1" and warm.enabled() else "cold"
         extra = ""
         if label == "warm":
-            extra = f"; zygote start {first * 1000 - median(starts):.0f} ms, zygote peak {zygote_peak:.0f} MB"
+            extra = f"; zygote start {first * 1000 - median_ms(starts):.0f} ms, zygote peak {zygote_peak:.0f} MB"
         print(
-            f"  {assignment:12s} {label}: start+import {median(starts):6.1f} ms, "
-            f"close {median(closes):5.1f} ms (median of {rounds}), "
+            f"  {assignment:12s} {label}: start+import {median_ms(starts):6.1f} ms, "
+            f"close {median_ms(closes):5.1f} ms (median of {rounds}), "
             f"worker peak {max(peaks):.0f} MB{extra}"
         )
     os.environ.pop("DLCOURSE_WARM", None)
     warm.close_all()
-
-
-def _children_of(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _is_python(pid: int) -> bool:
-    try:
-        return b"python" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-    except OSError:
-        return False
 
 
 def _nbgrader_run(count: int, course: Path) -> tuple[float, float] | None:
@@ -364,6 +227,119 @@ def bench_nbgrader(count: int, work: Path, dlcourse_per: float) -> None:
     )
 
 
+# ---------------------------------------------------------------------------
+# What a student waits for: `dlcourse check` against its floor
+# ---------------------------------------------------------------------------
+# The floor of a checker of each kind: its interpreter and the imports it cannot do without.
+YARDSTICK = {False: "import numpy, pytest", True: "import torch"}
+RATIO_TARGET = 1.5  # numpy assignments: check wall / the yardstick's
+ABOVE_TARGET_S = 1.0  # torch assignments: check wall - `python -c "import torch"`
+
+
+def bench_check_latency(assignments: list[str], pairs: int) -> None:
+    """Median wall of `dlcourse check ID --path solutions/ID` against its yardstick, run in
+    turn (A B A B ...) so that the machine's drift cancels out of each pair's ratio."""
+    from autograder.config import load_course
+
+    course = load_course(ROOT)
+    # compiled modules are cached (a warm-up run writes them), as in any installed package
+    env = {k: v for k, v in ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    print(
+        f"check latency: dlcourse check ID --path solutions/ID against its yardstick, {pairs} "
+        f"pairs in turn, medians ({os.cpu_count()} cores, load average {load_average()} before)"
+    )
+    for assignment in assignments:
+        torch = course.assignment(assignment).torch
+        solution = ROOT / "solutions" / assignment
+        check = [str(BIN / "dlcourse"), "check", assignment, "--path", str(solution)]
+        yardstick = [sys.executable, "-c", YARDSTICK[torch]]
+        for command in (check, yardstick, check):  # warm-up: compiled modules, caches
+            run_once(command, env)
+        pairs_run = [(run_once(check, env), run_once(yardstick, env)) for _ in range(pairs)]
+        failed = sum(1 for (_, _, code), _ in pairs_run if code != 0)
+        a = median([run[0] for run, _ in pairs_run])
+        b = median([run[0] for _, run in pairs_run])
+        cpu = median([run[1] for run, _ in pairs_run])
+        if torch:
+            above = median([x[0] - y[0] for x, y in pairs_run])
+            verdict = f"{above:+.3f} s above it (target <= +{ABOVE_TARGET_S:.1f} s)"
+        else:
+            ratio = median([x[0] / y[0] for x, y in pairs_run])
+            verdict = f"ratio {ratio:.2f} (target <= {RATIO_TARGET})"
+        print(
+            f"  {assignment:12s} check {a:.3f} s (grader {cpu:.3f} core-s), python -c "
+            f"{YARDSTICK[torch]!r} {b:.3f} s: {verdict}"
+            + (f"; {failed} runs did NOT exit 0" if failed else "")
+        )
+    print(f"  (load average {load_average()} after)")
+
+
+# ---------------------------------------------------------------------------
+# Every assignment's grading cost, one table
+# ---------------------------------------------------------------------------
+BUDGET = {"transformer": 0.8}  # core-seconds per submission; every other assignment: 1.0
+
+
+def grade_costs(assignment: str, count: int, work: Path) -> dict[str, float | str]:
+    """`dlcourse grade --jobs 1` over BASE_COPIES and `count` copies of the reference."""
+    runs = {}
+    for label, n in (("base", BASE_COPIES), ("all", count)):
+        subs = copies_of_reference(assignment, n, work / label)
+        out = work / f"out-{assignment}-{label}"
+        command = dlcourse("grade", assignment, str(subs), "--out", str(out), "--jobs", "1")
+        seconds, _, _, watch = timed(command)
+        runs[label] = (seconds, watch, out)
+    (t_all, w_all, out), (t_base, w_base, _) = runs["all"], runs["base"]
+    more = count - BASE_COPIES
+
+    def marginal(kind: str) -> float:
+        return (w_all.cpu(kind) - w_base.cpu(kind)) / more
+
+    def total(watch: TreeWatch) -> float:
+        # the grader's processes as the system counts them, the sandbox as sampled: bubblewrap
+        # reports a sandboxed program's end without being its reaper, so its CPU never
+        # reaches the grader's count of its children
+        return watch.tree_cpu + watch.cpu("sandbox")
+
+    return {
+        "wall": t_all / count,
+        "wall_marginal": (t_all - t_base) / more,
+        "cpu": total(w_all) / count,
+        "cpu_marginal": (total(w_all) - total(w_base)) / more,
+        "grader": marginal("main") + marginal("grader"),
+        "sandbox": marginal("sandbox"),
+        "marks": full_marks(out),
+    }
+
+
+def bench_all(copies: int, torch_copies: int, work: Path) -> None:
+    """One line per assignment: wall and core-seconds per submission, overall and marginal."""
+    from autograder.config import load_course
+
+    course = load_course(ROOT)
+    print(
+        f"every assignment, dlcourse grade --jobs 1, {copies} copies of the reference "
+        f"({torch_copies} for torch assignments), public + hidden checks; "
+        f"{os.cpu_count()} cores, load average {load_average()} before"
+    )
+    print(
+        "  assignment     wall s/sub          core-s/sub          marginal core-s   budget\n"
+        "                 overall  marginal   overall  marginal   grader  sandbox"
+    )
+    for assignment, spec in course.assignments.items():
+        count = torch_copies if spec.torch else copies
+        row = grade_costs(assignment, count, work / assignment)
+        budget = BUDGET.get(assignment, 1.0)
+        worst = max(float(row["cpu"]), float(row["cpu_marginal"]))
+        print(
+            f"  {assignment:14s} {row['wall']:7.3f}  {row['wall_marginal']:8.3f}   "
+            f"{row['cpu']:7.3f}  {row['cpu_marginal']:8.3f}   {row['grader']:6.3f}  "
+            f"{row['sandbox']:7.3f}   {budget:.1f} {'ok' if worst <= budget else 'OVER'}"
+            f"  ({row['marks']})"
+        )
+    print(f"  (load average {load_average()} after)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=20, help="conv submissions")
@@ -377,9 +353,30 @@ def main() -> None:
         help="measure only this assignment (repeatable): --torch-copies copies of a torch "
         "assignment's reference, --copies of a numpy one, and one worker's cost",
     )
+    parser.add_argument(
+        "--check-latency",
+        action="store_true",
+        help="only: dlcourse check on conv and transformer (or each --assignment) against "
+        "python -c 'import numpy, pytest' / 'import torch', in turn",
+    )
+    parser.add_argument("--pairs", type=int, default=11, help="runs of each, for --check-latency")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="only: one table of every assignment's cost per submission at --jobs 1",
+    )
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    if options.check_latency:
+        bench_check_latency(options.assignment or ["conv", "transformer"], options.pairs)
+        return
     work = Path(tempfile.mkdtemp(prefix="dlcourse-bench-"))
+    if options.all:
+        try:
+            bench_all(options.copies, options.torch_copies, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     if options.assignment:
         from autograder.config import load_course
 
