@@ -32,10 +32,13 @@ import io
 import re
 import tokenize
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from autograder.checkkit import scan_rules as rules
+from autograder.checkkit.compare import CheckFailure
+from autograder.messages import Message
+from autograder.sandbox.submission import Submission
 
 # The APIs that compute attention for you: transformer and seq2seq ask for it by hand.
 ATTENTION_APIS = frozenset(
@@ -327,3 +330,27 @@ def integrity_notes(files: Mapping[str, bytes], assignment: str) -> list[str]:
         f"{finding.file}: forbidden API (static scan, line {finding.line}): {finding.what}"
         for finding in scan_files(files, assignment)
     ]
+
+
+def refuse_forbidden_source(
+    sub: Submission,
+    assignment: str,
+    refusal: Callable[[str], Message],
+    call: str | Message | None = None,
+) -> None:
+    """Fail the check (kind `forbidden`) when any submitted file could reach a forbidden API.
+
+    The scan reads every .py file of the submission here, in the grader, where
+    the student's code cannot switch it off; `refusal(what)` is the
+    assignment's message naming the first findings.
+    """
+    files = {}
+    for path in sorted(sub.spec.folder.glob("*.py")):
+        try:
+            files[path.name] = path.read_bytes()
+        except OSError:
+            continue
+    found = scan_files(files, assignment)
+    if found:
+        shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
+        raise CheckFailure([refusal(shown)], diagnosis="forbidden-api", kind="forbidden", call=call)

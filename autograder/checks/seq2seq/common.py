@@ -28,7 +28,7 @@ forbidden module the student's model holds.
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare_all, msg, scan_files
+from autograder.checkkit import CheckFailure, compare_all, msg, scan
 from autograder.checks.seq2seq.harness import run_seq2seq
 
 PAD, SOS, EOS = 0, 1, 2
@@ -141,16 +141,7 @@ def refusal(what):
 
 def refuse_forbidden_source(sub, call):
     """Fail the check when the submitted source could reach a forbidden API (a static scan)."""
-    files = {}
-    for path in sorted(sub.spec.folder.glob("*.py")):
-        try:
-            files[path.name] = path.read_bytes()
-        except OSError:
-            continue
-    found = scan_files(files, "seq2seq")
-    if found:
-        shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
-        raise CheckFailure([refusal(shown)], diagnosis="forbidden-api", kind="forbidden", call=call)
+    scan.refuse_forbidden_source(sub, "seq2seq", refusal, call)
 
 
 def _values(result):

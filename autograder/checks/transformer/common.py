@@ -27,7 +27,7 @@ the worker, is the student's to forge: the verdict is the grader's comparison).
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare, compare_all, msg, scan_files
+from autograder.checkkit import CheckFailure, compare, compare_all, msg, scan
 
 
 # ---------------------------------------------------------------------------
@@ -200,22 +200,8 @@ def refusal(what):
 
 
 def refuse_forbidden_source(sub):
-    """Fail the check when the submitted source could reach a forbidden API.
-
-    The static scan (`autograder.checkkit.scan`) reads every .py file of the submission
-    in the grader, where the student's code cannot switch it off: forbidden
-    names, torch._C / torch.ops, and lookups or imports by a computed name.
-    """
-    files = {}
-    for path in sorted(sub.spec.folder.glob("*.py")):
-        try:
-            files[path.name] = path.read_bytes()
-        except OSError:
-            continue
-    found = scan_files(files, "transformer")
-    if found:
-        shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
-        raise CheckFailure(refusal(shown), diagnosis="forbidden-api", kind="forbidden")
+    """Fail the check when any submitted file could reach a forbidden API (a static scan)."""
+    scan.refuse_forbidden_source(sub, "transformer", refusal)
 
 
 def refuse_findings(findings, call):

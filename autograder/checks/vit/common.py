@@ -24,7 +24,7 @@ module the student's model holds.
 
 import numpy as np
 
-from autograder.checkkit import CheckFailure, compare_all, msg, scan_files
+from autograder.checkkit import CheckFailure, compare_all, msg, scan
 from autograder.checks.vit.harness import run_vit
 
 
@@ -139,16 +139,7 @@ def refusal(what):
 
 def refuse_forbidden_source(sub):
     """Fail the check when any submitted file could reach a forbidden API (a static scan)."""
-    files = {}
-    for path in sorted(sub.spec.folder.glob("*.py")):
-        try:
-            files[path.name] = path.read_bytes()
-        except OSError:
-            continue
-    found = scan_files(files, "vit")
-    if found:
-        shown = "; ".join(str(f) for f in found[:3]) + (" ..." if len(found) > 3 else "")
-        raise CheckFailure(refusal(shown), diagnosis="forbidden-api", kind="forbidden")
+    scan.refuse_forbidden_source(sub, "vit", refusal)
 
 
 def _values(result):
