@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmark.py [--copies 20] [--torch-copies 12] [--no-nbgrader]
     .venv/bin/python tests/benchmark.py --assignment vit [--assignment bert] [--torch-copies 12]
-    .venv/bin/python tests/benchmark.py --check-latency [--pairs 11] [--assignment ID ...]
+    .venv/bin/python tests/benchmark.py --check-latency [--pairs 11] [--assignment ID ...] [--bundle]
     .venv/bin/python tests/benchmark.py --all [--copies 12] [--torch-copies 8]
 
 --check-latency prints what a student waits for: the median wall time of
@@ -11,6 +11,8 @@ of its yardstick, run in turn: `python -c "import numpy, pytest"` (the floor of
 any pytest-based checker) for a numpy assignment, with the ratio of each pair;
 `python -c "import torch"` for a torch one, with the difference. The targets
 (issue 24): a ratio of at most 1.5, at most 1.0 s above the torch import.
+With --bundle the checks run from inside a student bundle built for the run
+(what a student has: recorded answers, no reference solution in the grader).
 
 --all prints one table, every assignment at --jobs 1: wall and core-seconds
 per submission, overall (T(N) / N) and marginal ((T(N) - T(2)) / (N - 2)),
@@ -56,26 +58,23 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchcosts import bench_all, bench_check_latency
 from benchtools import (
+    BASE_COPIES,
     BIN,
     ENV,
     ROOT,
-    TreeWatch,
     children_of,
     copies_of_reference,
     descendants,
     dlcourse,
     full_marks,
     is_python,
-    load_average,
     median,
     parent_of,
     peak_mb,
-    run_once,
     timed,
 )
-
-BASE_COPIES = 2  # a run this small is almost all fixed cost: start-up, pool, zygotes, collection
 
 
 def bench_grade(assignment: str, count: int, work: Path) -> dict[int, float]:
@@ -227,119 +226,6 @@ def bench_nbgrader(count: int, work: Path, dlcourse_per: float) -> None:
     )
 
 
-# ---------------------------------------------------------------------------
-# What a student waits for: `dlcourse check` against its floor
-# ---------------------------------------------------------------------------
-# The floor of a checker of each kind: its interpreter and the imports it cannot do without.
-YARDSTICK = {False: "import numpy, pytest", True: "import torch"}
-RATIO_TARGET = 1.5  # numpy assignments: check wall / the yardstick's
-ABOVE_TARGET_S = 1.0  # torch assignments: check wall - `python -c "import torch"`
-
-
-def bench_check_latency(assignments: list[str], pairs: int) -> None:
-    """Median wall of `dlcourse check ID --path solutions/ID` against its yardstick, run in
-    turn (A B A B ...) so that the machine's drift cancels out of each pair's ratio."""
-    from autograder.config import load_course
-
-    course = load_course(ROOT)
-    # compiled modules are cached (a warm-up run writes them), as in any installed package
-    env = {k: v for k, v in ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    print(
-        f"check latency: dlcourse check ID --path solutions/ID against its yardstick, {pairs} "
-        f"pairs in turn, medians ({os.cpu_count()} cores, load average {load_average()} before)"
-    )
-    for assignment in assignments:
-        torch = course.assignment(assignment).torch
-        solution = ROOT / "solutions" / assignment
-        check = [str(BIN / "dlcourse"), "check", assignment, "--path", str(solution)]
-        yardstick = [sys.executable, "-c", YARDSTICK[torch]]
-        for command in (check, yardstick, check):  # warm-up: compiled modules, caches
-            run_once(command, env)
-        pairs_run = [(run_once(check, env), run_once(yardstick, env)) for _ in range(pairs)]
-        failed = sum(1 for (_, _, code), _ in pairs_run if code != 0)
-        a = median([run[0] for run, _ in pairs_run])
-        b = median([run[0] for _, run in pairs_run])
-        cpu = median([run[1] for run, _ in pairs_run])
-        if torch:
-            above = median([x[0] - y[0] for x, y in pairs_run])
-            verdict = f"{above:+.3f} s above it (target <= +{ABOVE_TARGET_S:.1f} s)"
-        else:
-            ratio = median([x[0] / y[0] for x, y in pairs_run])
-            verdict = f"ratio {ratio:.2f} (target <= {RATIO_TARGET})"
-        print(
-            f"  {assignment:12s} check {a:.3f} s (grader {cpu:.3f} core-s), python -c "
-            f"{YARDSTICK[torch]!r} {b:.3f} s: {verdict}"
-            + (f"; {failed} runs did NOT exit 0" if failed else "")
-        )
-    print(f"  (load average {load_average()} after)")
-
-
-# ---------------------------------------------------------------------------
-# Every assignment's grading cost, one table
-# ---------------------------------------------------------------------------
-BUDGET = {"transformer": 0.8}  # core-seconds per submission; every other assignment: 1.0
-
-
-def grade_costs(assignment: str, count: int, work: Path) -> dict[str, float | str]:
-    """`dlcourse grade --jobs 1` over BASE_COPIES and `count` copies of the reference."""
-    runs = {}
-    for label, n in (("base", BASE_COPIES), ("all", count)):
-        subs = copies_of_reference(assignment, n, work / label)
-        out = work / f"out-{assignment}-{label}"
-        command = dlcourse("grade", assignment, str(subs), "--out", str(out), "--jobs", "1")
-        seconds, _, _, watch = timed(command)
-        runs[label] = (seconds, watch, out)
-    (t_all, w_all, out), (t_base, w_base, _) = runs["all"], runs["base"]
-    more = count - BASE_COPIES
-
-    def marginal(kind: str) -> float:
-        return (w_all.cpu(kind) - w_base.cpu(kind)) / more
-
-    def total(watch: TreeWatch) -> float:
-        # the grader's processes as the system counts them, the sandbox as sampled: bubblewrap
-        # reports a sandboxed program's end without being its reaper, so its CPU never
-        # reaches the grader's count of its children
-        return watch.tree_cpu + watch.cpu("sandbox")
-
-    return {
-        "wall": t_all / count,
-        "wall_marginal": (t_all - t_base) / more,
-        "cpu": total(w_all) / count,
-        "cpu_marginal": (total(w_all) - total(w_base)) / more,
-        "grader": marginal("main") + marginal("grader"),
-        "sandbox": marginal("sandbox"),
-        "marks": full_marks(out),
-    }
-
-
-def bench_all(copies: int, torch_copies: int, work: Path) -> None:
-    """One line per assignment: wall and core-seconds per submission, overall and marginal."""
-    from autograder.config import load_course
-
-    course = load_course(ROOT)
-    print(
-        f"every assignment, dlcourse grade --jobs 1, {copies} copies of the reference "
-        f"({torch_copies} for torch assignments), public + hidden checks; "
-        f"{os.cpu_count()} cores, load average {load_average()} before"
-    )
-    print(
-        "  assignment     wall s/sub          core-s/sub          marginal core-s   budget\n"
-        "                 overall  marginal   overall  marginal   grader  sandbox"
-    )
-    for assignment, spec in course.assignments.items():
-        count = torch_copies if spec.torch else copies
-        row = grade_costs(assignment, count, work / assignment)
-        budget = BUDGET.get(assignment, 1.0)
-        worst = max(float(row["cpu"]), float(row["cpu_marginal"]))
-        print(
-            f"  {assignment:14s} {row['wall']:7.3f}  {row['wall_marginal']:8.3f}   "
-            f"{row['cpu']:7.3f}  {row['cpu_marginal']:8.3f}   {row['grader']:6.3f}  "
-            f"{row['sandbox']:7.3f}   {budget:.1f} {'ok' if worst <= budget else 'OVER'}"
-            f"  ({row['marks']})"
-        )
-    print(f"  (load average {load_average()} after)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=20, help="conv submissions")
@@ -361,6 +247,12 @@ def main() -> None:
     )
     parser.add_argument("--pairs", type=int, default=11, help="runs of each, for --check-latency")
     parser.add_argument(
+        "--bundle",
+        action="store_true",
+        help="with --check-latency: check from inside a student bundle (recorded answers, "
+        "no reference solution), as a student does",
+    )
+    parser.add_argument(
         "--all",
         action="store_true",
         help="only: one table of every assignment's cost per submission at --jobs 1",
@@ -368,7 +260,20 @@ def main() -> None:
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if options.check_latency:
-        bench_check_latency(options.assignment or ["conv", "transformer"], options.pairs)
+        chosen = options.assignment or ["conv", "transformer"]
+        if not options.bundle:
+            bench_check_latency(chosen, options.pairs)
+            return
+        from autograder.config import load_course
+        from autograder.release.bundle import build_bundle
+
+        course = load_course(ROOT)
+        bundle = Path(tempfile.mkdtemp(prefix="dlcourse-bench-bundle-")) / "bundle"
+        try:
+            build_bundle(course, bundle, list(course.assignments))
+            bench_check_latency(chosen, options.pairs, bundle)
+        finally:
+            shutil.rmtree(bundle.parent, ignore_errors=True)
         return
     work = Path(tempfile.mkdtemp(prefix="dlcourse-bench-"))
     if options.all:

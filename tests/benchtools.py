@@ -25,6 +25,7 @@ ENV = {
 
 
 TICK = os.sysconf("SC_CLK_TCK")
+BASE_COPIES = 2  # a run this small is almost all fixed cost: start-up, pool, zygotes, collection
 
 
 def cpu_seconds(pid: int, reaped: bool = False) -> float:
@@ -195,12 +196,12 @@ def is_python(pid: int) -> bool:
         return False
 
 
-def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+def run_once(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float, int]:
     """One run of `command`, output thrown away: (wall seconds, CPU seconds of its waited-for
     tree, exit status)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started

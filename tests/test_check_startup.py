@@ -152,10 +152,22 @@ def _digest(result):
     return [(t.nodeid, t.score, t.status, t.output, t.diagnosis, t.kind) for t in result.tests]
 
 
-@pytest.mark.parametrize("folder", ["solutions", "assignments", "mutant"])
-def test_a_self_check_gives_what_grading_without_an_early_worker_gives(folder, monkeypatch):
-    """Is a self-check whose worker started early graded as before (every check's score,
-    message, diagnosis and kind), for the reference, the stub and a known mistake?"""
+@pytest.mark.parametrize(
+    "assignment, folder",
+    [
+        ("conv", "solutions"),
+        ("conv", "assignments"),
+        ("conv", "mutant"),
+        ("transformer", "solutions"),
+        ("transformer", "mutant"),
+    ],
+)
+def test_a_self_check_gives_what_grading_without_an_early_worker_gives(
+    assignment, folder, monkeypatch
+):
+    """Is a self-check whose worker started early (cold) graded as grading grades it with a
+    zygote's worker (every check's score, message, diagnosis and kind), for the reference,
+    the stub and a known mistake, numpy and torch?"""
     import importlib
 
     from graderkit import mutant_folder
@@ -166,19 +178,19 @@ def test_a_self_check_gives_what_grading_without_an_early_worker_gives(folder, m
     from autograder.sandbox import early
 
     if folder == "mutant":
-        mistakes = importlib.import_module("autograder.checks.conv.private.mistakes").MISTAKES
-        path = mutant_folder("conv", mistakes[0])
+        module = f"autograder.checks.{assignment}.private.mistakes"
+        path = mutant_folder(assignment, importlib.import_module(module).MISTAKES[0])
     else:
-        path = ROOT / folder / "conv"
+        path = ROOT / folder / assignment
     started: list[int] = []
     real_start = early.start
     monkeypatch.setattr(early, "start", lambda *a, **k: (started.append(1), real_start(*a, **k)))
-    checked = commands.self_check("conv", path=path, root=ROOT)
+    checked = commands.self_check(assignment, path=path, root=ROOT)
     assert started == [1] and early._STARTED == {}  # started early, then taken over
     course = load_course(ROOT)
     plain = grade_submission(  # what grading gives (no worker started early there)
-        stage(path.name, path, course.assignment("conv")),
-        "conv",
+        stage(path.name, path, course.assignment(assignment)),
+        assignment,
         include_hidden=False,
         course=course,
     )
