@@ -185,7 +185,7 @@ def test_a_self_check_gives_what_grading_without_an_early_worker_gives(
     started: list[int] = []
     real_start = early.start
     monkeypatch.setattr(early, "start", lambda *a, **k: (started.append(1), real_start(*a, **k)))
-    checked = commands.self_check(assignment, path=path, root=ROOT)
+    checked = commands.self_check(assignment, path=path, root=ROOT, one_shot=True)
     assert started == [1] and early._STARTED == {}  # started early, then taken over
     course = load_course(ROOT)
     plain = grade_submission(  # what grading gives (no worker started early there)
@@ -223,3 +223,40 @@ def test_a_pools_grading_processes_start_with_the_engine_imported(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[True,", "True,", "True]"]
+
+
+def test_a_long_lived_process_checks_with_its_zygote(monkeypatch):
+    """Outside a one-shot command (a notebook kernel checking again and again), does
+    self_check start no worker early and fork its workers from the one zygote it keeps?"""
+    from autograder.engine import commands
+    from autograder.sandbox import early, warm
+    from autograder.sandbox.isolation import bwrap_path
+
+    if not bwrap_path():
+        pytest.skip("warm workers need bubblewrap")
+    monkeypatch.setenv("DLCOURSE_WARM", "1")
+    warm.close_all()
+    monkeypatch.setattr(early, "start", lambda *a, **k: pytest.fail("started early"))
+    zygotes = []
+    try:
+        for _ in range(2):
+            checked = commands.self_check("conv", path=ROOT / "solutions" / "conv", root=ROOT)
+            assert checked.ok
+            zygotes.append(list(warm._ZYGOTES.values()))
+        assert len(zygotes[0]) == 1 and zygotes[1] == zygotes[0]  # one zygote, reused
+    finally:
+        warm.close_all()
+
+
+def test_a_check_under_clirunner_leaves_the_collector_on():
+    """Run in-process (CliRunner, a notebook), does check leave the cyclic GC as it was?"""
+    import gc
+
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["check", "conv", "--path", str(ROOT / "solutions" / "conv")])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()

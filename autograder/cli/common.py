@@ -34,6 +34,7 @@ __all__ = [
     "default_of",
     "feedback_languages",
     "finish",
+    "own_process",
 ]
 
 
@@ -106,16 +107,21 @@ def feedback_languages() -> list[str]:
     return list(languages())
 
 
+def own_process() -> bool:
+    """Is the command writing to its process's own streams (not under click's CliRunner or
+    a capture), so that the process ends with it?"""
+    return sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__
+
+
 def finish(code: int) -> NoReturn:
     """End a one-shot command (`dlcourse check`) with exit status `code`.
 
-    Writing to the process's own streams (not under click's CliRunner or a
-    capture), it runs the exit handlers (the sandbox's clean-up among them),
-    flushes what was printed and leaves without tearing the interpreter down:
-    ~40 ms with numpy, pytest and rich loaded, for memory the system frees at
-    once. Anywhere else it is `sys.exit(code)`.
+    In its own process (`own_process`), it runs the exit handlers (the
+    sandbox's clean-up among them), flushes what was printed and leaves without
+    tearing the interpreter down: ~40 ms with numpy, pytest and rich loaded,
+    for memory the system frees at once. Anywhere else it is `sys.exit(code)`.
     """
-    if sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__:
+    if own_process():
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream

@@ -99,9 +99,20 @@ def _default_path(assignment: str, root: Path) -> Path:
 
 
 def self_check(
-    assignment: str, *, path: Path | None = None, root: Path | None = None, lang: str = "en"
+    assignment: str,
+    *,
+    path: Path | None = None,
+    root: Path | None = None,
+    lang: str = "en",
+    one_shot: bool = False,
 ) -> SelfCheck:
-    """Run the public checks on `path` (default: assignments/ASSIGNMENT), in `lang` (en, ko)."""
+    """Run the public checks on `path` (default: assignments/ASSIGNMENT), in `lang` (en, ko).
+
+    `one_shot`: this process checks one submission and ends (`dlcourse check`): its worker
+    is started cold before the grader's own imports, so that both come up at once
+    (`workers.start_worker_early`). Otherwise a worker forks from this process's zygote,
+    which a long-lived process (a notebook kernel) starts once and reuses.
+    """
     from autograder.engine.workers import start_worker_early
     from autograder.intake.staging import stage
 
@@ -109,7 +120,8 @@ def self_check(
     spec = course.assignment(assignment)
     folder = Path(path) if path else _default_path(assignment, course.root)
     staged = stage(folder.name, folder, spec)
-    start_worker_early(course, spec, staged)  # it comes up on another core during the imports below
+    if one_shot:
+        start_worker_early(course, spec, staged)  # it comes up during the imports below
 
     from autograder.engine.grading import grade_submission
 
