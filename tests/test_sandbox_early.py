@@ -72,6 +72,7 @@ def _start_early(folder: Path, **overrides: object) -> None:
 @pytest.fixture(autouse=True)
 def _nothing_left():
     early.close_all()
+    warm.close_all()  # zygotes an earlier test of this process kept
     yield
     early.close_all()
     warm.close_all()
