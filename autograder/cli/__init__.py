@@ -92,7 +92,7 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     from autograder.engine.workers import let_sandboxes_go
 
     check = self_check(assignment, path=path, lang=lang, one_shot=True)
-    let_sandboxes_go()  # this command starts no more workers: its zygote exits meanwhile
+    let_sandboxes_go()  # no more workers: a zygote (after a crash) exits while we print
     if as_json:
         click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
     else:
