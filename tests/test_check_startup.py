@@ -1,6 +1,6 @@
 """What `dlcourse check` skips at start-up changes nothing a check sees (issue 24).
 
-- pytest's own plugins the grader blocks (`runner.UNUSED_PLUGINS`) and its
+- pytest's own plugins the grader blocks (`pytest_api.UNUSED_PLUGINS`) and its
   assertion rewriting, which it switches off: the grader's session collects
   exactly the checks a default pytest collects, with the same ids, points,
   tasks and visibility, for every assignment;
@@ -18,7 +18,7 @@ import pytest
 
 from autograder import paths
 from autograder.config import load_course
-from autograder.engine import runner
+from autograder.engine import catalog, pytest_api, runner
 from autograder.engine.catalog import collect, describe
 from autograder.engine.plugin import GradingContext
 
@@ -38,7 +38,7 @@ def test_the_grader_collects_what_a_default_pytest_collects(assignment):
         include_hidden=True,
         timeout_s=5.0,
     )
-    session = runner.CheckSession(runner.check_files(assignment, include_hidden=True), ctx)
+    session = runner.CheckSession(catalog.check_files(assignment, include_hidden=True), ctx)
     try:
         got = sorted((describe(item) for item in session.items), key=lambda c: c.check_id)
         assert session.usable and session.direct
@@ -71,11 +71,11 @@ def test_the_blocked_plugins_are_not_loaded():
         include_hidden=False,
         timeout_s=5.0,
     )
-    session = runner.CheckSession(runner.check_files("conv", include_hidden=False), ctx)
+    session = runner.CheckSession(catalog.check_files("conv", include_hidden=False), ctx)
     try:
         manager = session.config.pluginmanager
-        assert [name for name in runner.UNUSED_PLUGINS if manager.has_plugin(name)] == []
-        assert all(manager.is_blocked(name) for name in runner.UNUSED_PLUGINS)
+        assert [name for name in pytest_api.UNUSED_PLUGINS if manager.has_plugin(name)] == []
+        assert all(manager.is_blocked(name) for name in pytest_api.UNUSED_PLUGINS)
         assert all(manager.has_plugin(name) for name in ("python", "fixtures", "skipping", "mark"))
         assert session.config.getoption("assertmode") == "plain"
     finally:

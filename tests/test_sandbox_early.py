@@ -20,6 +20,7 @@ from autograder.engine.workers import let_sandboxes_go, start_worker_early, work
 from autograder.intake.staging import stage
 from autograder.sandbox import early, warm
 from autograder.sandbox.errors import ImportFailed
+from autograder.sandbox.host import Worker
 from autograder.sandbox.isolation import bwrap_path
 from autograder.sandbox.submission import Submission, SubmissionSpec
 
@@ -59,14 +60,14 @@ def _spec(folder: Path, **overrides: object) -> SubmissionSpec:
 def _start_early(folder: Path, **overrides: object) -> None:
     course = load_course(ROOT)
     settings = {**worker_settings(course, course.assignment("conv")), **overrides}
-    early.start(
+    worker = Worker(
         folder,
-        settings["modules"],
         limits=settings["limits"],
         forbidden=settings["forbidden"],
         secrets=settings["secrets"],
         preload=settings["preload"],
     )
+    early.start(worker, settings["modules"])
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,11 @@ import io
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from autograder import paths
+from autograder.intake.staging import SubmissionError
 from autograder.messages import Message, msg, render
 
 MARKERS = (
@@ -94,6 +96,18 @@ def describe(item: Any) -> CheckInfo:
     )
 
 
+def check_files(assignment: str, include_hidden: bool) -> list[Path]:
+    folder = paths.checks_dir(assignment)
+    if not folder.is_dir():
+        raise SubmissionError(
+            f"assignment {assignment} has no checks (autograder/checks/{assignment})"
+        )
+    found = list(folder.glob("test_*.py"))
+    if include_hidden:
+        found += paths.private_dir(assignment).glob("test_*.py")
+    return sorted(found, key=lambda path: path.name)
+
+
 class _Collector:
     def __init__(self) -> None:
         self.checks: list[CheckInfo] = []
@@ -110,7 +124,7 @@ def collect(assignments: Iterable[str]) -> list[CheckInfo]:
     """Every check (public and hidden, where the hidden ones are here) of `assignments`."""
     import pytest
 
-    from autograder.engine.runner import check_files, quiet_pytest_env
+    from autograder.engine.pytest_api import quiet_pytest_env
 
     files = [
         str(path)

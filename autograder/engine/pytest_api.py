@@ -12,11 +12,16 @@ with (SUPPORTED): a pytest outside it fails that test before it fails a grade.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from autograder import paths
 
 SUPPORTED = ((7, 4), (10, 0))  # pytest >= 7.4 and < 10
 
@@ -68,3 +73,37 @@ def fixture_closure(item: pytest.Item) -> FixtureClosure:
         names_closure=tuple(info.names_closure),
         definitions=dict(info.name2fixturedefs),
     )
+
+
+UNUSED_PLUGINS = (
+    "cacheprovider", "terminal", "faulthandler", "logging", "stepwise",
+    "unraisableexception", "threadexception", "unittest", "doctest", "junitxml",
+    "pastebin", "setuponly", "setupplan", "debugging", "subtests",
+)  # fmt: skip
+
+
+@contextlib.contextmanager
+def quiet_pytest_env() -> Iterator[None]:
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
+def pytest_args(files: list[Path]) -> list[str]:
+    blocked = [arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]
+    return [
+        *map(str, files),
+        "-c", str(paths.CHECKS_DIR / "pytest.ini"),
+        "--rootdir", str(paths.CHECKS_DIR),
+        "--import-mode=importlib",
+        *blocked,
+        "--assert=plain",
+        "-s",
+        "-W", "ignore",
+    ]  # fmt: skip

@@ -9,9 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import io
-import os
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +17,8 @@ from autograder import paths
 from autograder.checkkit import LiveOracle, Oracle, ReplayOracle
 from autograder.config import Assignment, Course
 from autograder.engine import pytest_api
+from autograder.engine.catalog import check_files
+from autograder.engine.pytest_api import pytest_args, quiet_pytest_env
 from autograder.engine.workers import worker_settings
 from autograder.intake.staging import SubmissionError
 from autograder.messages import Message, render
@@ -47,55 +47,11 @@ def make_oracle(course: Course, assignment: Assignment, public_only: bool) -> Or
     )
 
 
-def check_files(assignment: str, include_hidden: bool) -> list[Path]:
-    folder = paths.checks_dir(assignment)
-    if not folder.is_dir():
-        raise SubmissionError(
-            f"assignment {assignment} has no checks (autograder/checks/{assignment})"
-        )
-    found = list(folder.glob("test_*.py"))
-    if include_hidden:
-        found += paths.private_dir(assignment).glob("test_*.py")
-    return sorted(found, key=lambda path: path.name)
-
-
-@contextlib.contextmanager
-def quiet_pytest_env() -> Iterator[None]:
-    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
-
-
 # pytest's own plugins the checks never use: not imported, not configured. A check
 # gets only the grader plugin's fixtures (sub, oracle, rng, seed, grading), pytest's
 # marks (skipping stays) and its parametrize; its failures are CheckFailures or
 # the worker's errors, never a bare assert (so its modules are not rewritten:
 # tests/test_check_startup.py holds every check module to that).
-UNUSED_PLUGINS = (
-    "cacheprovider", "terminal", "faulthandler", "logging", "stepwise",
-    "unraisableexception", "threadexception", "unittest", "doctest", "junitxml",
-    "pastebin", "setuponly", "setupplan", "debugging", "subtests",
-)  # fmt: skip
-
-
-def pytest_args(files: list[Path]) -> list[str]:
-    blocked = [arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]
-    return [
-        *map(str, files),
-        "-c", str(paths.CHECKS_DIR / "pytest.ini"),
-        "--rootdir", str(paths.CHECKS_DIR),
-        "--import-mode=importlib",
-        *blocked,
-        "--assert=plain",
-        "-s",
-        "-W", "ignore",
-    ]  # fmt: skip
 
 
 class CheckSession:

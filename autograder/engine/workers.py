@@ -15,6 +15,7 @@ from typing import Any
 from autograder.config import Assignment, Course
 from autograder.intake.staging import StagedSubmission
 from autograder.sandbox import early, warm
+from autograder.sandbox.host import Worker
 from autograder.sandbox.limits import Limits
 
 
@@ -38,14 +39,14 @@ def start_worker_early(course: Course, assignment: Assignment, staged: StagedSub
         return
     settings = worker_settings(course, assignment)
     with staged.materialised() as folder:  # the worker copies it, as the checks' worker would
-        early.start(
+        worker = Worker(
             folder,
-            settings["modules"],
             limits=settings["limits"],
             forbidden=settings["forbidden"],
             secrets=settings["secrets"],
             preload=settings["preload"],
         )
+        early.start(worker, settings["modules"])
 
 
 def let_sandboxes_go() -> None:

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+MAX_MODULE_BYTES = 1 << 20
 MAX_HELPERS = 20
 MAX_HELPER_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 4 << 20

@@ -28,7 +28,7 @@ from typing import Any
 
 from autograder import paths
 from autograder.config import Assignment
-from autograder.intake.staging import MAX_MODULE_BYTES
+from autograder.intake.helpers import MAX_MODULE_BYTES
 from autograder.solutions import module_cells
 
 MAX_NOTEBOOK_BYTES = 8 << 20  # a released notebook is ~40 KiB; outputs and plots add the rest

@@ -23,9 +23,8 @@ from pathlib import Path
 
 from autograder.config import Assignment
 from autograder.errors import CourseError
-from autograder.intake.helpers import stage_folder_helpers, stage_zip_helpers
+from autograder.intake.helpers import MAX_MODULE_BYTES, stage_folder_helpers, stage_zip_helpers
 
-MAX_MODULE_BYTES = 1 << 20
 SUSPICIOUS = {
     "meta_path": "changes the import system (sys.meta_path)",
     "_getframe": "inspects the caller's frames",

@@ -18,9 +18,8 @@ and the Korean export of one quiz import into one course side by side.
 
 from __future__ import annotations
 
-import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -31,32 +30,15 @@ from autograder.quiz.bank import (
     correct_indices,
     draw_values,
     expected_number,
-    format_number,
     student_seed,
 )
 from autograder.quiz.draw import for_student
 from autograder.quiz.engine import render_explanation, render_option, render_text
+from autograder.quiz.lms import LmsQuestion, as_html, lang_tag, number_text, sub_element
 
 FORMATS = ("moodle", "qti", "gift")
 LANGS = ("en", "ko")
 MAX_VARIANTS = 50
-
-
-@dataclass
-class LmsQuestion:
-    """One question in one language, ready for any of the formats."""
-
-    id: str  # unique in the export: the bank id, plus -vN for a variant
-    kind: str  # single | multiple | numeric
-    text: str
-    points: float
-    feedback: str
-    options: list[str] = field(default_factory=list)
-    correct: list[int] = field(default_factory=list)  # positions in `options`
-    answer: float | None = None
-    tolerance: float = 0.0  # absolute
-    shuffle: bool = False  # let the LMS shuffle the options
-    category: str = ""  # Moodle: the question's own category (variants)
 
 
 @dataclass
@@ -130,34 +112,12 @@ def prepare(
 # ---------------------------------------------------------------- text helpers
 
 
-def lang_tag(lang: str) -> str:
-    """The suffix of a quiz's identifiers in `lang`: none in English (identifiers of
-    earlier exports stay as they were), `-ko` in Korean."""
-    return "" if lang == LANGS[0] else f"-{lang}"
-
-
-def as_html(text: str) -> str:
-    """Plain text as a paragraph of HTML (escaped, line breaks kept)."""
-    return "<p>" + html.escape(text, quote=False).replace("\n", "<br>") + "</p>"
-
-
-def number_text(value: float) -> str:
-    return repr(float(value)) if not float(value).is_integer() else format_number(value)
-
-
 def _fraction(count: int, sign: int = 1) -> str:
     """Moodle's grade fraction for one of `count` options (100 / count, five decimals)."""
     return f"{sign * 100 / count:.5f}".rstrip("0").rstrip(".")
 
 
 # ---------------------------------------------------------------- Moodle XML
-
-
-def sub_element(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, tag, attrs)
-    if text is not None:
-        node.text = text
-    return node
 
 
 def _text_node(parent: ET.Element, tag: str, text: str, fmt: str = "html") -> None:

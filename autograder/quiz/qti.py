@@ -15,7 +15,7 @@ import zipfile
 from xml.etree import ElementTree as ET
 
 from autograder.quiz.bank import Quiz
-from autograder.quiz.export import LmsQuestion, as_html, lang_tag, number_text, sub_element
+from autograder.quiz.lms import LmsQuestion, as_html, lang_tag, number_text, sub_element
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"

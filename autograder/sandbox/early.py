@@ -21,18 +21,13 @@ from __future__ import annotations
 import atexit
 import time
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autograder.sandbox import warm
 from autograder.sandbox.errors import WorkerError
-from autograder.sandbox.limits import Limits
-
-if TYPE_CHECKING:
-    from autograder.sandbox.host import Worker
 
 # Started workers no `Worker` has taken over yet, by (configuration, files).
-_STARTED: dict[tuple[Any, ...], Worker] = {}
+_STARTED: dict[tuple[Any, ...], Any] = {}  # host.Worker objects
 # What a worker being taken over hands on: its process, files, channel and sent request.
 _HANDED_ON = ("proc", "tmp", "cgroup", "launcher", "stdout_path", "_req_w", "_resp_r", "_sent")
 
@@ -42,21 +37,10 @@ def import_request(modules: Sequence[str]) -> dict[str, Any]:
     return {"op": "import", "modules": list(modules)}
 
 
-def start(
-    folder: Path,
-    modules: Sequence[str],
-    *,
-    limits: Limits,
-    forbidden: tuple[str, ...],
-    secrets: tuple[Path, ...],
-    preload: tuple[str, ...],
-) -> None:
-    """Start a cold worker for the submission in `folder`, send it the import of
-    `modules`, and return at once (see above). Where it cannot start, nothing is left:
-    the first check then starts its worker as usual."""
-    from autograder.sandbox.host import Worker  # host takes workers over from here
-
-    worker = Worker(folder, limits=limits, forbidden=forbidden, secrets=secrets, preload=preload)
+def start(worker: Any, modules: Sequence[str]) -> None:
+    """Start `worker` (a `host.Worker` not started yet) cold for its submission, send it
+    the import of `modules`, and return at once (see above). Where it cannot start,
+    nothing is left: the first check then starts its worker as usual."""
     files = warm.submission_files(worker.submission_dir)
     if files is None:
         return
@@ -73,7 +57,7 @@ def start(
     _STARTED[(worker.config, tuple(files))] = worker
 
 
-def take_over(worker: Worker) -> bool:
+def take_over(worker: Any) -> bool:
     """Give `worker` the started worker of its files and settings, if there is one alive."""
     if not _STARTED:
         return False

@@ -32,6 +32,7 @@ from autograder import paths
 from autograder.config import ConfigError, load_course, tomllib
 from autograder.errors import UsageError
 from autograder.platforms.classroom.readme import student_readme
+from autograder.platforms.classroom.task import ClassroomTest
 
 WORKFLOW = Path(".github") / "workflows" / "classroom.yml"
 CPU_TORCH = "https://download.pytorch.org/whl/cpu"
@@ -41,17 +42,6 @@ COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 TASK_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")  # a function or Class.method
 GITIGNORE = ".venv/\n__pycache__/\n*.pyc\n.ipynb_checkpoints/\n.dlcourse/\n"
-
-
-@dataclass
-class ClassroomTest:
-    """One autograding test: a task of the public checks."""
-
-    task: str
-    step_id: str
-    points: float  # the task's public points in the course
-    max_score: int  # what the workflow gives (Classroom counts whole points)
-    command: str
 
 
 @dataclass

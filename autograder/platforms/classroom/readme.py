@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from autograder.config import Assignment
-
-if TYPE_CHECKING:
-    from autograder.platforms.classroom.export import ClassroomTest
+from autograder.platforms.classroom.task import ClassroomTest
 
 ENGLISH = """# {id}: {title}
 

@@ -18,7 +18,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any, TextIO
+
+
+@dataclass
+class ClassroomTest:
+    """One autograding test: a task of the public checks."""
+
+    task: str
+    step_id: str
+    points: float  # the task's public points in the course
+    max_score: int  # what the workflow gives (Classroom counts whole points)
+    command: str
+
 
 MAX_OUTPUT = 3000  # characters of one failing check's feedback shown in the log
 

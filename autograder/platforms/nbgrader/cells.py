@@ -267,8 +267,10 @@ class TaskChecks:
 
     def run(self) -> list[CheckResult]:
         """Run the checks asked for, all in one pytest session; returns their results."""
+        from autograder.engine.catalog import check_files
         from autograder.engine.plugin import GraderPlugin, GradingContext
-        from autograder.engine.runner import check_files, make_oracle, pytest_args, quiet_pytest_env
+        from autograder.engine.pytest_api import pytest_args, quiet_pytest_env
+        from autograder.engine.runner import make_oracle
 
         hidden = bool(self._hidden)
         folder = Path(tempfile.mkdtemp(prefix="dlcourse-kernel-"))
