@@ -15,7 +15,7 @@ stored result can be rendered again in another language without grading.
 
 `msg` is how code writes a message: `msg("compare.shape", "{what}: wrong
 shape: expected {want}, got {got}", what=..., want=..., got=...)`; the
-catalogs' template is extracted from those calls (`autograder.feedback.extract`).
+catalogs' template is extracted from those calls (`autograder.release.extract`).
 """
 
 from __future__ import annotations

@@ -30,9 +30,10 @@ from autograder import paths
 from autograder.checkkit import CheckFailure, Handle, compare, compare_all
 from autograder.cli import main
 from autograder.engine.catalog import collect
-from autograder.feedback import catalogs, extract, render_result
+from autograder.feedback import catalogs, render_result
 from autograder.messages import render, render_lines
 from autograder.quiz.korean import agree_particles
+from autograder.release import extract
 from autograder.results import SubmissionResult
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

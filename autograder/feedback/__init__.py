@@ -3,8 +3,9 @@
 - `catalogs`: the message catalogs (gettext .po/.mo) and the languages they give;
 - `render`: a result's summary, titles and messages in a language (`render_result`),
   the grade table's notes;
-- `views`: what the commands print in a terminal;
-- `extract`: keeps the catalogs' templates in step with the code (maintainers).
+- `views`: what the commands print in a terminal.
+
+The catalogs are kept in step with the code by `autograder.release.extract`.
 """
 
 from autograder.feedback.render import (

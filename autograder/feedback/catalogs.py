@@ -14,7 +14,7 @@ assignment, looked up in this order:
 English is the source language and needs no catalog. A language is any
 folder of the package catalog (`languages()`): adding one is translating the
 `.pot` templates into new `.po` files and compiling them
-(`python -m autograder.feedback.extract`, see checks/AUTHORING.md), no code.
+(`python -m autograder.release.extract`, see checks/AUTHORING.md), no code.
 A message a catalog lacks falls back to its English text.
 """
 

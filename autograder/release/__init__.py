@@ -4,7 +4,8 @@
   language with their hint cells, every other file), and how they drift apart;
 - `notebooks`: one bilingual source notebook, one notebook per language;
 - `hints`: the hint ladders, as much of them as the course gives;
-- `bundle`: the student bundle, built from an allowlist and checked for leaks.
+- `bundle`: the student bundle, built from an allowlist and checked for leaks;
+- `extract`: every message catalog (what ships with the feedback) in step with the code.
 
 `release` is what `dlcourse release` runs.
 """

@@ -1,7 +1,7 @@
 """Keep the message catalogs in step with the code (a maintainer's tool; needs Babel).
 
-    python -m autograder.feedback.extract [ID...]          # write .pot, update .po, compile .mo
-    python -m autograder.feedback.extract --check [ID...]  # exit 1 if anything is out of date
+    python -m autograder.release.extract [ID...]          # write .pot, update .po, compile .mo
+    python -m autograder.release.extract --check [ID...]  # exit 1 if anything is out of date
 
 (ID...: only those assignments' catalogs; `package` names the package's.)
 
