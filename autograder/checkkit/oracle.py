@@ -7,7 +7,7 @@
 - `ReplayOracle`: answers come from those fixtures (no solution code present).
 
 Checks only see the `Oracle` interface (the `oracle` fixture): `call`,
-`forward`, `backward`, `run`, `mistakes`, `candidates`, `lazy`.
+`forward`, `backward`, `run`, `run_alongside`, `mistakes`, `candidates`, `lazy`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import pickle
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
@@ -154,6 +155,24 @@ class Oracle:
         """`fn(reference_module, *args, **kwargs)`; `mistake` runs it on that mutant."""
         raise NotImplementedError
 
+    def run_alongside(
+        self,
+        work: Callable[[], Any],
+        fn: Callable[..., Any] | str,
+        *args: Any,
+        mistake: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[Any, Any]:
+        """(`work()`, `self.run(fn, *args, **kwargs)`): the student's run and the reference's.
+
+        `work` is the student's side of one comparison (a call of the `sub`
+        fixture); it runs in this thread. Here the reference runs first and
+        `work` after it; a live oracle overlaps the two. Either way an error of
+        the reference wins over one of `work`, as when the reference ran first.
+        """
+        want = self.run(fn, *args, mistake=mistake, **kwargs)
+        return work(), want
+
     def call(self, name: str, *args: Any, mistake: str | None = None, **kwargs: Any) -> Any:
         """The reference function `name` called with these arguments."""
         return self.run(name, *args, mistake=mistake, **kwargs)
@@ -257,6 +276,49 @@ class LiveOracle(Oracle):
         if len(_SHARED_ANSWERS) > _SHARED_LIMIT:
             _SHARED_ANSWERS.popitem(last=False)
         return value
+
+    def run_alongside(
+        self,
+        work: Callable[[], Any],
+        fn: Callable[..., Any] | str,
+        *args: Any,
+        mistake: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[Any, Any]:
+        """The reference runs in a thread of its own while `work` waits for the worker.
+
+        The student's run happens in the sandbox's process, so the grader's
+        computing the reference meanwhile costs the student's run nothing but a
+        core: a reference that trains (its first optimizer imports
+        torch._dynamo, ~0.6 s) no longer comes before a worker that does the
+        same. `work` stays in this thread (workers are started and kept per
+        thread); the reference touches only its own copies of the arguments.
+        An answer this process already has is not worth a thread.
+        """
+        if (self.assignment, shared_key(fn, args, kwargs, mistake)) in _SHARED_ANSWERS:
+            return super().run_alongside(work, fn, *args, mistake=mistake, **kwargs)
+        answer: list[Any] = []
+        failure: list[Exception] = []
+
+        def reference() -> None:
+            try:
+                answer.append(self.run(fn, *args, mistake=mistake, **kwargs))
+            except Exception as exc:  # noqa: BLE001 - raised in the caller's thread below
+                failure.append(exc)
+
+        thread = threading.Thread(target=reference, name="dlcourse-reference", daemon=True)
+        thread.start()
+        try:
+            got = work()
+        except Exception:
+            thread.join()
+            if failure:  # the reference's error first, as when it ran first
+                raise failure[0] from None
+            raise
+        thread.join()
+        if failure:
+            raise failure[0]
+        return got, answer[0]
 
 
 class RecordingOracle(LiveOracle):

@@ -66,10 +66,14 @@ def _values(result):
 def check_task(sub, oracle, task, op, call, names, *, scan=False, **kw):
     """Compare every value of one harness run of the student's code with the reference's."""
     candidates = oracle.candidates(task, run_bert, op, **kw)
-    want = oracle.run(run_bert, op, **kw)
-    if scan:
-        refuse_forbidden_source(sub)
-    got = sub.run(run_bert, op, **kw)
+
+    def student():
+        if scan:
+            refuse_forbidden_source(sub)
+        return sub.run(run_bert, op, **kw)
+
+    # the reference runs while the worker does (both may train: each imports torch._dynamo)
+    got, want = oracle.run_alongside(student, run_bert, op, **kw)
     if not isinstance(got, dict) or not isinstance(got.get("values"), list):
         reply = msg("bert.bad_reply", "the run returned {what}", what=type(got).__name__)
         raise CheckFailure([reply], kind="type", call=call)

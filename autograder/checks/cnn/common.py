@@ -52,8 +52,8 @@ __all__ = [
 def _both(sub, oracle, task, op, **kw):
     """(student's result, reference's result, known-mistake candidates) of one operation."""
     candidates = oracle.candidates(task, run_cnn, op, **kw)
-    want = oracle.run(run_cnn, op, **kw)
-    got = sub.run(run_cnn, op, **kw)
+    # the reference runs while the worker does (both may train: each imports torch._dynamo)
+    got, want = oracle.run_alongside(lambda: sub.run(run_cnn, op, **kw), run_cnn, op, **kw)
     return got, want, candidates
 
 
