@@ -112,7 +112,7 @@ class Worker:
         command = wrapped.argv(
             "worker.py", str(req_r), str(resp_w), wrapped.sub, ",".join(self.forbidden)
         )
-        self.cgroup, preexec = confine(self.limits)
+        self.cgroup, command, preexec = confine(command, self.limits)
         try:
             self.proc = subprocess.Popen(
                 command,

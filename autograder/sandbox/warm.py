@@ -137,7 +137,7 @@ class Zygote:
         limits = replace(self.config.limits, cpu_seconds=ZYGOTE_CPU_SECONDS)
         # the children's processes count against the zygote's cap: room for A and B
         group_limits = replace(limits, max_processes=limits.max_processes + 3)
-        self.cgroup, preexec = confine(limits, group_limits)
+        self.cgroup, command, preexec = confine(command, limits, group_limits)
         log = open(self.tmp / "zygote.log", "wb")  # noqa: SIM115 - handed to the child
         try:
             self.proc = subprocess.Popen(
