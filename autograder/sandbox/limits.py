@@ -81,14 +81,8 @@ class Cgroup:
         )
         self.pids = self.memory = ok
 
-    def join(self) -> None:
-        """Move this process into every cgroup (a folder that refuses it is left out)."""
-        for folder in self.dirs:
-            with contextlib.suppress(OSError):
-                (folder / "cgroup.procs").write_text(str(os.getpid()))
-
     def joined_first(self, command: list[str]) -> list[str]:
-        """`command` as a program that first moves itself into every cgroup, as `join` does.
+        """`command` as a program that first moves itself into every cgroup.
 
         A shell writes its own pid into each folder's cgroup.procs, then execs
         `command` in the same process: nothing of `command` runs outside the
@@ -97,7 +91,8 @@ class Cgroup:
         cgroup (v1) for an RCU grace period, and `subprocess.Popen` returns only
         once its child has exec'd, so joining between fork and exec (`preexec`)
         kept the grader waiting. A folder that refuses it is left out silently
-        (its message would land in the worker's output), as `join` does.
+        (its message would land in the worker's output), as joining in the
+        preexec did.
         """
         if not self.dirs:
             return command
