@@ -159,3 +159,23 @@ def test_shared_answers_stay_per_assignment():
     assert (a.assignment, oracle_module.shared_key(triple, (1,), {}, None)) in (
         oracle_module._SHARED_ANSWERS
     )
+
+
+def test_code_in_this_process_never_runs_beside_the_reference():
+    """Does an oracle for in-process work (a notebook kernel) run the reference first, in
+    the caller's thread? The two would share torch's random generator and any patched
+    optimizer step (the cnn harness records AdamW's rates by patching its step)."""
+    order = []
+
+    def reference(module):
+        order.append(("reference", threading.current_thread()))
+        return 1
+
+    def work():
+        order.append(("work", threading.current_thread()))
+        return 2
+
+    oracle = _live(kind=lambda name: LiveOracle(name, overlap=False))
+    assert oracle.run_alongside(work, reference) == (2, 1)
+    here = threading.current_thread()
+    assert order == [("reference", here), ("work", here)]

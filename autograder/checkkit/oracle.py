@@ -231,10 +231,17 @@ class Oracle:
 
 
 class LiveOracle(Oracle):
-    """The reference solution and its mutants, run in the grader's process."""
+    """The reference solution and its mutants, run in the grader's process.
 
-    def __init__(self, assignment: str, *, module: str | None = None) -> None:
+    `overlap` lets `run_alongside` compute the reference in a thread while the
+    student's code runs; only for work in another process (a worker): code in
+    this process shares torch's global state (its random generator, a patched
+    optimizer's step) with the reference, so there the two take turns.
+    """
+
+    def __init__(self, assignment: str, *, module: str | None = None, overlap: bool = True) -> None:
         super().__init__(assignment, module=module)
+        self.overlap = overlap
         self._mistakes = self._load_mistakes()
         self._modules: dict[str | None, Any] = {}  # the reference and mutants, once found
         for m in self._mistakes.values():
@@ -295,7 +302,10 @@ class LiveOracle(Oracle):
         thread); the reference touches only its own copies of the arguments.
         An answer this process already has is not worth a thread.
         """
-        if (self.assignment, shared_key(fn, args, kwargs, mistake)) in _SHARED_ANSWERS:
+        if (
+            not self.overlap
+            or (self.assignment, shared_key(fn, args, kwargs, mistake)) in _SHARED_ANSWERS
+        ):
             return super().run_alongside(work, fn, *args, mistake=mistake, **kwargs)
         answer: list[Any] = []
         failure: list[Exception] = []

@@ -32,10 +32,16 @@ if TYPE_CHECKING:
 ORACLE_FILE = "public_oracle.bin"
 
 
-def make_oracle(course: Course, assignment: Assignment, public_only: bool) -> Oracle:
-    """The live reference where the solutions are here; else the bundle's recorded answers."""
+def make_oracle(
+    course: Course, assignment: Assignment, public_only: bool, *, in_process: bool = False
+) -> Oracle:
+    """The live reference where the solutions are here; else the bundle's recorded answers.
+
+    `in_process`: the student's code runs in this process (a notebook kernel),
+    so the reference never runs beside it (see LiveOracle's `overlap`).
+    """
     if paths.has_solutions(assignment.id, course.root):
-        return LiveOracle(assignment.id, module=assignment.module_stems[0])
+        return LiveOracle(assignment.id, module=assignment.module_stems[0], overlap=not in_process)
     if not public_only:
         raise SubmissionError(
             f"hidden checks of {assignment.id} need the reference solution (solutions/{assignment.id})"

@@ -279,7 +279,7 @@ class TaskChecks:
         ctx = GradingContext(
             assignment=self.assignment,
             submission=submission,  # type: ignore[arg-type]
-            oracle=make_oracle(self.course, self.spec, not hidden),
+            oracle=make_oracle(self.course, self.spec, not hidden, in_process=True),
             seed=self.seed,
             include_hidden=hidden,
             timeout_s=self.spec.timeout_s,
