@@ -96,7 +96,6 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     if as_json:
         click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
     else:
-        from autograder.feedback.terminal import Terminal
         from autograder.feedback.views import show_self_check
 
         hints = None
@@ -104,7 +103,7 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
             from autograder.release.hints import hinted_tasks
 
             hints = hinted_tasks(assignment)
-        show_self_check(Terminal(), check, lang=lang, hints=hints)
+        show_self_check(console(), check, lang=lang, hints=hints)
     finish(EXIT_OK if check.ok else EXIT_NO)
 
 

@@ -16,14 +16,12 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
+from rich.console import Console
 
 from autograder.errors import EXIT_ERROR, EXIT_NO, EXIT_OK, CourseError
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 __all__ = [
     "EXIT_ERROR",
@@ -71,10 +69,6 @@ class CourseGroup(click.Group):
 
 
 def console() -> Console:
-    """rich's console for the commands that print with rich (imported here: `dlcourse check`
-    prints with `autograder.feedback.terminal` and never loads it)."""
-    from rich.console import Console
-
     return Console(highlight=False)
 
 

@@ -1,11 +1,8 @@
-"""Terminal views: what `dlcourse list`, `check`, `grade` and `release` print.
+"""Terminal views: what `dlcourse list`, `check`, `grade` and `release` print (rich).
 
 The commands (`autograder.engine.commands`) return data; these views print it.
 A self-check's table and words are in the reader's language (the package
-catalog); the instructor's views are English. `dlcourse check` prints with
-the small writer of `autograder.feedback.terminal` (the same table, without
-rich's import and layout in a command that lasts a quarter of a second); the
-other views print with rich, imported by the view that uses it.
+catalog); the instructor's views are English.
 """
 
 from __future__ import annotations
@@ -13,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from autograder.feedback.catalogs import translator
 from autograder.feedback.render import failure_notes
-from autograder.feedback.terminal import Cell, Column, Terminal
 from autograder.messages import Message, msg, render
 from autograder.results import CheckResult, SubmissionResult
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 MAX_SHOWN_FAILURES = 25
 
@@ -70,8 +68,6 @@ class ReleaseReport(Protocol):
 # Terminal views
 # ---------------------------------------------------------------------------
 def show_assignments(console: Console, listing: AssignmentListing) -> None:
-    from rich.table import Table
-
     table = Table(title=f"{listing.course}: assignments", show_lines=False)
     table.add_column("id", style="bold cyan", no_wrap=True, min_width=14)
     table.add_column("title", ratio=1)
@@ -129,30 +125,30 @@ def not_implemented_line(task: str, reached: list[str], lang: str) -> str:
 
 
 def show_result(
-    terminal: Terminal, result: SubmissionResult, *, show_passed: bool = True, lang: str = "en"
+    console: Console, result: SubmissionResult, *, show_passed: bool = True, lang: str = "en"
 ) -> None:
     """One submission's checks as a table, then what failed (in `lang`): one line per task
     for the checks that stopped at a blank of the stub ("not implemented yet"), the
     full message of every other failure. results.json keeps every message."""
-    columns = [
-        Column(_word(lang, msg("view.task", "task")), style="cyan"),
-        Column(_word(lang, msg("view.check", "check"))),
-        Column(_word(lang, msg("view.points", "points")), justify="right"),
-        Column(_word(lang, msg("view.result", "result"))),
-    ]
+    table = Table(title=f"{result.assignment}: {result.student}", show_lines=False)
+    table.add_column(_word(lang, msg("view.task", "task")), style="cyan")
+    table.add_column(_word(lang, msg("view.check", "check")))
+    table.add_column(_word(lang, msg("view.points", "points")), justify="right")
+    table.add_column(_word(lang, msg("view.result", "result")))
     passed_word = _word(lang, msg("view.pass", "pass"))
     failed_word = _word(lang, msg("view.fail", "FAIL"))
-    rows = [
-        [
-            Cell(test.task),
-            Cell(test.name),
-            Cell(f"{test.score:g}/{test.max_score:g}"),
-            Cell(passed_word, "green") if test.status == "passed" else Cell(failed_word, "red"),
-        ]
-        for test in result.tests
-        if test.status != "passed" or show_passed
-    ]
-    terminal.table(f"{result.assignment}: {result.student}", columns, rows)
+    for test in result.tests:
+        if test.status != "passed" or show_passed:
+            # Text, not markup: nothing to parse or escape (the same output, ~2 ms less per table)
+            table.add_row(
+                Text(test.task),
+                Text(test.name),
+                Text(f"{test.score:g}/{test.max_score:g}"),
+                Text(passed_word, style="green")
+                if test.status == "passed"
+                else Text(failed_word, style="red"),
+            )
+    console.print(table)
     failed = [t for t in result.tests if t.status != "passed"]
     blanks: dict[str, list[str]] = {}  # task: the blank each of its failed checks reached
     for test in failed:
@@ -160,33 +156,31 @@ def show_result(
         if where is not None:
             blanks.setdefault(test.task, []).append(where)
     if blanks:
-        terminal.print()
+        console.print()
     for task, reached in blanks.items():
-        terminal.print(not_implemented_line(task, reached, lang), "yellow")
+        console.print(f"[yellow]{escape(not_implemented_line(task, reached, lang))}[/]")
     failed = [t for t in failed if blank_reached(t) is None]
     for test in failed[:MAX_SHOWN_FAILURES]:
-        terminal.print()
-        terminal.print_parts(
-            [(failed_word, "bold red"), (" ", ""), (test.task, "cyan"), (f" {test.name}", "")]
+        console.print(
+            f"\n[bold red]{failed_word}[/] [cyan]{escape(test.task)}[/] {escape(test.name)}"
         )
-        terminal.print(test.output.rstrip())
+        console.print(escape(test.output.rstrip()))
     if len(failed) > MAX_SHOWN_FAILURES:
         more = msg(
             "view.more",
             "... and {count} more failing checks (use --json for all).",
             count=len(failed) - MAX_SHOWN_FAILURES,
         )
-        terminal.print()
-        terminal.print(_word(lang, more))
+        console.print("\n" + escape(_word(lang, more)))
 
 
 def show_self_check(
-    terminal: Terminal, check: SelfCheck, *, lang: str = "en", hints: dict[str, int] | None = None
+    console: Console, check: SelfCheck, *, lang: str = "en", hints: dict[str, int] | None = None
 ) -> None:
     """A self-check's table and failures, its score, and the hints of the failing tasks
     (`hints`: {task: levels the course gives})."""
     result = check.result
-    show_result(terminal, result, lang=lang)
+    show_result(console, result, lang=lang)
     passed = sum(1 for t in result.tests if t.status == "passed")
     colour = "green" if passed == len(result.tests) and result.tests else "red"
     line = msg(
@@ -198,11 +192,10 @@ def show_self_check(
         total=len(result.tests),
         folder=str(check.folder),
     )
-    terminal.print()
-    terminal.print(_word(lang, line), f"bold {colour}")
+    console.print(f"\n[bold {colour}]{escape(_word(lang, line))}[/]")
     if check.problems:
         problems = msg("view.problems", "Problems: {problems}", problems="; ".join(check.problems))
-        terminal.print(_word(lang, problems), "red")
+        console.print(f"[red]{escape(_word(lang, problems))}[/]")
     failing = sorted({t.task for t in result.tests if t.status != "passed"} & set(hints or {}))
     if failing and hints:
         stuck = msg(
@@ -212,18 +205,15 @@ def show_self_check(
             tasks=", ".join(failing),
             assignment=result.assignment,
         )
-        terminal.print(_word(lang, stuck))
+        console.print(escape(_word(lang, stuck)))
     if passed == len(result.tests) and result.tests:
         hidden = msg(
             "view.all_pass", "Hidden checks use other inputs: test edge cases yourself too."
         )
-        terminal.print(_word(lang, hidden))
+        console.print(escape(_word(lang, hidden)))
 
 
 def show_batch(console: Console, report: BatchReport, assignment: str, out: Path) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
     table = Table(title=f"{assignment}: {len(report.results)} submissions")
     for column, justify in (("student", "left"), ("score", "right"), ("max", "right"),
                             ("%", "right"), ("checks failed", "right"), ("notes", "left")):  # fmt: skip
@@ -250,8 +240,6 @@ def show_batch(console: Console, report: BatchReport, assignment: str, out: Path
 
 
 def show_release(console: Console, report: ReleaseReport) -> None:
-    from rich.markup import escape
-
     for ident, written, drift in report.assignments:
         if report.check_only:
             state = "[green]in sync[/]" if not drift else f"[red]{len(drift)} difference(s)[/]"
