@@ -60,6 +60,16 @@ def test_check_passes_the_reference(run):
     assert f"{public:g} / {public:g} points" in result.output
 
 
+def test_a_folder_named_like_markup_shows_as_it_is(run, tmp_path):
+    """Is a student folder named like rich markup or an emoji code printed as it is?"""
+    folder = tmp_path / "[bold]eli :fire:"
+    folder.mkdir()
+    shutil.copy(ROOT / "solutions" / "conv" / "conv.py", folder / "conv.py")
+    result = run("check", "conv", "--path", folder)
+    assert result.exit_code == 0, result.output
+    assert "conv: [bold]eli :fire:" in result.output
+
+
 def test_check_explains_failures_and_exits_1(run, tmp_path):
     """Does a failing self-check show the call, shapes, errors, task and exit 1?"""
     shutil.copy(SAMPLES / "eli_wrong_shape" / "conv.py", tmp_path / "conv.py")

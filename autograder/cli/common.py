@@ -16,12 +16,14 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
 from autograder.errors import EXIT_ERROR, EXIT_NO, EXIT_OK, CourseError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "EXIT_ERROR",
@@ -69,7 +71,10 @@ class CourseGroup(click.Group):
 
 
 def console() -> Console:
-    return Console(highlight=False)
+    """The console every view prints to (rich is imported when something is shown)."""
+    from rich.console import Console
+
+    return Console(highlight=False, emoji=False)
 
 
 def default(function: Callable[..., Any], name: str) -> Any:

@@ -68,7 +68,7 @@ class ReleaseReport(Protocol):
 # Terminal views
 # ---------------------------------------------------------------------------
 def show_assignments(console: Console, listing: AssignmentListing) -> None:
-    table = Table(title=f"{listing.course}: assignments", show_lines=False)
+    table = Table(title=escape(f"{listing.course}: assignments"), show_lines=False)
     table.add_column("id", style="bold cyan", no_wrap=True, min_width=14)
     table.add_column("title", ratio=1)
     table.add_column("public", justify="right")
@@ -130,7 +130,8 @@ def show_result(
     """One submission's checks as a table, then what failed (in `lang`): one line per task
     for the checks that stopped at a blank of the stub ("not implemented yet"), the
     full message of every other failure. results.json keeps every message."""
-    table = Table(title=f"{result.assignment}: {result.student}", show_lines=False)
+    # escaped: a student folder named like markup ("[x]") shows as it is
+    table = Table(title=escape(f"{result.assignment}: {result.student}"), show_lines=False)
     table.add_column(_word(lang, msg("view.task", "task")), style="cyan")
     table.add_column(_word(lang, msg("view.check", "check")))
     table.add_column(_word(lang, msg("view.points", "points")), justify="right")
@@ -214,7 +215,7 @@ def show_self_check(
 
 
 def show_batch(console: Console, report: BatchReport, assignment: str, out: Path) -> None:
-    table = Table(title=f"{assignment}: {len(report.results)} submissions")
+    table = Table(title=escape(f"{assignment}: {len(report.results)} submissions"))
     for column, justify in (("student", "left"), ("score", "right"), ("max", "right"),
                             ("%", "right"), ("checks failed", "right"), ("notes", "left")):  # fmt: skip
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
