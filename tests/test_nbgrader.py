@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -145,21 +146,52 @@ def test_source_notebook_reads_back_as_the_reference(exported: Path, assignment:
     assert all(re.search(rf"^(def|class) {n}\b", module, re.M) for n in names)
 
 
-# vit and bert build their blocks from the student's transformer.py, a second file next to the
-# module; the export ships only the notebook, so the test cells find no block to build with.
-NEEDS_TRANSFORMER_PY = pytest.mark.xfail(
-    strict=True, reason="the nbgrader export does not ship transformer.py next to the notebook"
-)
+@pytest.mark.parametrize("assignment", ["vit", "bert"])
+def test_helper_modules_lie_beside_the_notebook_as_released(
+    exported: Path, assignment: str
+) -> None:
+    """Does the export put the released transformer.py (the stub students replace with their
+    finished one) next to vit's and bert's notebooks, and no solution with it?"""
+    shipped = exported / "source" / assignment / "transformer.py"
+    released = solutions_dir().parent / "assignments" / assignment / "transformer.py"
+    assert shipped.read_bytes() == released.read_bytes()
+    assert "NotImplementedError" in shipped.read_text()
+    assert not (exported / "source" / "conv" / "transformer.py").exists()
+
+
+def test_autograde_keeps_the_students_helper_modules(tmp_path: Path) -> None:
+    """Does nbgrader_config.py tell autograde to keep the transformer.py a student hands in
+    (autograde puts the source folder's version of every other file back), for every
+    assignment exported into the folder, an earlier export's too?"""
+    import runpy
+
+    export_nbgrader(["vit"], out=tmp_path)
+    export_nbgrader(["conv"], out=tmp_path)  # a later export into the same course folder
+
+    class Config(dict):
+        def __getattr__(self, name):
+            return self.setdefault(name, Config())
+
+        def __setattr__(self, name, value):
+            self[name] = value
+
+    config = Config()
+    runpy.run_path(str(tmp_path / "nbgrader_config.py"), {"get_config": lambda: config})
+    assert config["Autograde"]["exclude_overwriting"] == {"vit": ["transformer.py"]}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "assignment",
-    [pytest.param(a, marks=[NEEDS_TRANSFORMER_PY] if a in ("vit", "bert") else []) for a in EVERY],
-)
-def test_test_cells_give_the_reference_full_marks(exported: Path, assignment: str) -> None:
-    """Does every test cell, run on the reference's names, earn exactly its points?"""
+@pytest.mark.parametrize("assignment", EVERY)
+def test_test_cells_give_the_reference_full_marks(
+    exported: Path, assignment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Does every test cell, run on the reference's names, earn exactly its points? The
+    notebook's folder holds finished helper modules, as a student's handed-in folder does."""
     from autograder.paths import load_reference
+
+    for helper in (exported / "source" / assignment).glob("*.py"):
+        shutil.copy(solutions_dir() / assignment / helper.name, tmp_path / helper.name)
+    monkeypatch.chdir(tmp_path)  # autograde runs a notebook in its own folder
 
     notebook = source_notebook(exported, assignment)
     reference = load_reference(assignment)

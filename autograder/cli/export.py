@@ -68,7 +68,9 @@ def export_nbgrader_command(
 
     OUT gets nbgrader_config.py and source/ID/ID.ipynb per assignment: the
     README, answer cells holding the reference between nbgrader's solution
-    markers, one autograder-test cell per task and the walkthrough. Then run
+    markers, one autograder-test cell per task and the walkthrough; the other
+    modules students get (vit's and bert's transformer.py stub) lie beside
+    it, for students to replace with their finished ones. Then run
     `nbgrader generate_assignment ID` there. Grade what nbgrader collects with
     `dlcourse grade ID OUT/submitted --out DIR --nbgrader OUT`: nbgrader's own
     autograde runs the checks in the student's kernel, where their code can
@@ -77,8 +79,9 @@ def export_nbgrader_command(
     from autograder.platforms.nbgrader.export import export_nbgrader
 
     done = export_nbgrader(list(assignments), out=out, lang=lang, course_id=course_id)
+    helpers = f" and {len(done.helpers)} helper modules" if done.helpers else ""
     click.echo(
-        f"Wrote {done.config} and {len(done.notebooks)} source notebooks "
+        f"Wrote {done.config}, {len(done.notebooks)} source notebooks{helpers} "
         f"(cell timeout {done.timeout_s} s). It holds the solutions: never share source/."
     )
 

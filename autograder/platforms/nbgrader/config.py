@@ -5,6 +5,9 @@ nbgrader reads it for every command run in the course directory:
 - `Execute.timeout`: one test cell may run every check of a task;
 - `IgnorePattern`: warnings on stderr are not failures (nbgrader counts any
   stderr output of a test cell as an error);
+- `Autograde.exclude_overwriting`: autograde replaces every non-notebook file
+  of a submission with the source folder's version; a helper module the
+  student finishes (vit's and bert's transformer.py) must stay theirs;
 - `GenerateFeedback.preprocessors`: nbgrader's default feedback converter
   (GetGrades, then the HTML header) shows every cell as `autograde` restored
   it, hidden test regions included. ClearHiddenTests, the preprocessor that
@@ -26,8 +29,11 @@ FEEDBACK_PREPROCESSORS = (
 )
 
 
-def config_source(course_id: str, timeout_s: int) -> str:
-    """The text of the course's nbgrader_config.py."""
+def config_source(
+    course_id: str, timeout_s: int, students_files: dict[str, list[str]] | None = None
+) -> str:
+    """The text of the course's nbgrader_config.py; `students_files`: {assignment: files
+    of its source folder that autograde must take from the student, not the source}."""
     imports = {}
     for dotted in FEEDBACK_PREPROCESSORS:
         module, _, name = dotted.rpartition(".")
@@ -48,6 +54,9 @@ def config_source(course_id: str, timeout_s: int) -> str:
             "# warnings printed on stderr are not failures (nbgrader counts stderr as an error)",
             "c.IgnorePattern.enabled = True",
             f"c.IgnorePattern.pattern = {WARNING_PATTERN!r}",
+            "# the helper modules students finish and hand in (autograde would put the",
+            "# source folder's stub back in their place)",
+            f"c.Autograde.exclude_overwriting = {dict(sorted((students_files or {}).items()))!r}",
             "# feedback shows the scores but not the hidden checks: ClearHiddenTests (as in",
             "# generate_assignment) after GetGrades, which reads the grade cells, before the HTML",
             "c.GenerateFeedback.preprocessors = ["

@@ -14,7 +14,12 @@ each assignment, in nbgrader's notebook format (cell metadata schema 3):
   TESTS`; they call the course's checks by name (`autograder.platforms.nbgrader.cells`),
   so their code and the reference stay on the grading host;
 - a locked cell that makes the notebook's code importable as the module, then
-  the walkthrough notebook's cells, outputs cleared.
+  the walkthrough notebook's cells, outputs cleared;
+- next to the notebook, the assignment's other released modules as students
+  get them (vit's and bert's transformer.py, the transformer assignment's
+  stub, which each student replaces with their finished one): nbgrader
+  releases the files of a source folder and collects the files handed back,
+  and the test cells import them from the notebook's folder.
 
 `nbgrader generate_assignment`, `validate`, `autograde`, `generate_feedback`
 and `export` then work in that directory. `write_gradebook` puts the per-task
@@ -272,8 +277,15 @@ def cell_timeout(assignment: Assignment, plans: dict[str, TaskPlan]) -> int:
 class NbgraderExport:
     course_dir: Path
     notebooks: list[Path]
+    helpers: list[Path]
     config: Path
     timeout_s: int
+
+
+def helper_modules(course: Course, assignment: Assignment) -> list[Path]:
+    """The released .py files of `assignment` other than its graded modules."""
+    folder = paths.assignments_dir(course.root) / assignment.id
+    return sorted(p for p in folder.glob("*.py") if p.name not in assignment.modules)
 
 
 def export_nbgrader(
@@ -295,7 +307,7 @@ def export_nbgrader(
             raise ConfigError(f"{ident} has no solutions/{ident}: nothing to export")
     plans = task_plans(ids)
     out = Path(out)
-    notebooks = []
+    notebooks, helpers = [], []
     timeout = MIN_CELL_TIMEOUT_S
     for ident in ids:
         assignment = course.assignment(ident)
@@ -307,10 +319,21 @@ def export_nbgrader(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", "utf-8")
         notebooks.append(path)
+        for module in helper_modules(course, assignment):
+            helpers.append(path.parent / module.name)
+            helpers[-1].write_bytes(module.read_bytes())
         timeout = max(timeout, cell_timeout(assignment, assignment_plans))
+    # every exported assignment of the course in `out`, this export's or an earlier one's
+    students_files = {
+        ident: [p.name for p in helper_modules(course, course.assignment(ident))]
+        for ident in sorted(course.assignments)
+        if (out / "source" / ident).is_dir() and helper_modules(course, course.assignment(ident))
+    }
     config = out / "nbgrader_config.py"
-    config.write_text(config_source(course_id, timeout), encoding="utf-8")
-    return NbgraderExport(course_dir=out, notebooks=notebooks, config=config, timeout_s=timeout)
+    config.write_text(config_source(course_id, timeout, students_files), encoding="utf-8")
+    return NbgraderExport(
+        course_dir=out, notebooks=notebooks, helpers=helpers, config=config, timeout_s=timeout
+    )
 
 
 # ---------------------------------------------------------------------------
