@@ -79,6 +79,7 @@ UNUSED_PLUGINS = (
     "cacheprovider", "terminal", "faulthandler", "logging", "stepwise",
     "unraisableexception", "threadexception", "unittest", "doctest", "junitxml",
     "pastebin", "setuponly", "setupplan", "debugging", "subtests",
+    "capture",  # the checks print nothing of their own (and it imports readline, ~1.5 ms)
 )  # fmt: skip
 
 
@@ -104,6 +105,5 @@ def pytest_args(files: list[Path]) -> list[str]:
         "--import-mode=importlib",
         *blocked,
         "--assert=plain",
-        "-s",
         "-W", "ignore",
     ]  # fmt: skip
