@@ -230,7 +230,7 @@ def grade_command(
     for line in report.problems + report.flags:
         click.echo(f"Look at: {untrusted_text(line, 400)}")
     if nbgrader_dir is not None:
-        from autograder.platforms.nbgrader.export import write_gradebook
+        from autograder.platforms.nbgrader.gradebook import write_gradebook
 
         count = write_gradebook(nbgrader_dir, assignment, report.results)
         click.echo(f"Wrote the scores of {count} students into the gradebook of {nbgrader_dir}.")
