@@ -263,7 +263,9 @@ def difference(
         return "inf", [
             msg(
                 "compare.inf",
-                "{what}: contains inf ({count} entries), first at index {index} "
+                "{what}: contains inf ({count} entry), first at index {index} "
+                "(expected {want}); an overflow?",
+                plural="{what}: contains inf ({count} entries), first at index {index} "
                 "(expected {want}); an overflow?",
                 what=what,
                 count=int(bad_inf.sum()),

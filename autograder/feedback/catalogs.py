@@ -76,6 +76,5 @@ def translations(assignment: str | None, lang: str) -> gettext.NullTranslations:
 
 
 def translator(assignment: str | None, lang: str) -> Translate:
-    """`translate(id, english)` for `lang`: the catalogs' text, or the English one."""
-    found = translations(assignment, lang)
-    return found.pgettext
+    """What renders messages in `lang`: the catalogs' texts, or the English ones."""
+    return translations(assignment, lang)

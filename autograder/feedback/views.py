@@ -110,7 +110,8 @@ def not_implemented_line(task: str, reached: list[str], lang: str) -> str:
         lang,
         msg(
             "view.not_implemented",
-            "{task}: not implemented yet ({count} checks)",
+            "{task}: not implemented yet ({count} check)",
+            plural="{task}: not implemented yet ({count} checks)",
             task=task,
             count=len(reached),
         ),
@@ -169,7 +170,8 @@ def show_result(
     if len(failed) > MAX_SHOWN_FAILURES:
         more = msg(
             "view.more",
-            "... and {count} more failing checks (use --json for all).",
+            "... and {count} more failing check (use --json for all).",
+            plural="... and {count} more failing checks (use --json for all).",
             count=len(failed) - MAX_SHOWN_FAILURES,
         )
         console.print("\n" + escape(_word(lang, more)))

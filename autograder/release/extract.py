@@ -39,7 +39,8 @@ from autograder.feedback.catalogs import (
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
 
-Entry = tuple[str, str]  # (message id, English text)
+# (message id, English text), or (id, (singular, plural)) for a message with plural forms
+Entry = tuple[str, str | tuple[str, str]]
 # The catalogs' header dates: fixed, so that a file changes only when its messages do.
 STAMP = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -79,8 +80,9 @@ def messages_in(path: Path) -> Iterator[Entry]:
         name = getattr(node.func, "id", getattr(node.func, "attr", ""))
         if name == "msg" and len(node.args) >= 2:
             ident, text = _string(node.args[0]), _string(node.args[1])
+            plural = next((_string(k.value) for k in node.keywords if k.arg == "plural"), None)
             if ident and text is not None:
-                yield ident, text
+                yield ident, (text, plural) if plural else text
         keyword = next((k for k in node.keywords if k.arg == "message_id"), None)
         if keyword is not None and node.args:
             ident, text = _string(keyword.value), _string(node.args[0])
@@ -238,8 +240,9 @@ def untranslated(place: Place, lang: str) -> list[str]:
     catalog = updated(place, lang)
     missing = []
     for ident, text in place.entries:
-        found = catalog.get(text, context=ident)
-        if found is None or not found.string or found.fuzzy:
+        found = catalog.get(text[0] if isinstance(text, tuple) else text, context=ident)
+        forms = found.string if found is not None else ""
+        if found is None or found.fuzzy or not all(forms if isinstance(forms, tuple) else [forms]):
             missing.append(ident)
     return missing
 
