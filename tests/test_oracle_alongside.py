@@ -179,3 +179,31 @@ def test_code_in_this_process_never_runs_beside_the_reference():
     assert oracle.run_alongside(work, reference) == (2, 1)
     here = threading.current_thread()
     assert order == [("reference", here), ("work", here)]
+
+
+def test_reference_runs_of_one_process_take_turns():
+    """Do two reference runs in two threads of one process (a Dask worker grading two
+    submissions, each with its reference thread) never overlap? A reference may use
+    process-wide state: torch's generator, cnn's patched AdamW.step."""
+    import time
+
+    inside, overlaps = [], []
+
+    def uses_global_state(module, tag):
+        if inside:
+            overlaps.append(tag)
+        inside.append(tag)
+        time.sleep(0.05)
+        inside.remove(tag)
+        return tag
+
+    oracles = [_live() for _ in range(4)]
+    threads = [
+        threading.Thread(target=oracle.run, args=(uses_global_state, index))
+        for index, oracle in enumerate(oracles)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []

@@ -30,6 +30,11 @@ from autograder.sandbox.inside import wire
 # public checks (and hidden ones under a common --seed) ask the same questions.
 _SHARED_ANSWERS: OrderedDict[tuple[str, str], Any] = OrderedDict()
 _SHARED_LIMIT = 20_000
+# One reference run at a time in a process. A reference may use process-wide
+# state: torch's random generator (seeded by the harness), a patched optimizer
+# step that records learning rates (cnn). Two at once (a Dask worker grades in
+# several threads; the reference thread of `run_alongside`) would mix them.
+_REFERENCE_LOCK = threading.RLock()
 
 
 class OracleMissing(RuntimeError):
@@ -272,17 +277,18 @@ class LiveOracle(Oracle):
         self, fn: Callable[..., Any] | str, *args: Any, mistake: str | None = None, **kwargs: Any
     ) -> Any:
         key = (self.assignment, shared_key(fn, args, kwargs, mistake))
-        if key in _SHARED_ANSWERS:
-            return _copy(_SHARED_ANSWERS[key])
-        module = self._module(mistake)
-        if isinstance(fn, str):
-            value = getattr(module, fn)(*_copy(args), **_copy(kwargs))
-        else:
-            value = fn(module, *_copy(args), **_copy(kwargs))
-        _SHARED_ANSWERS[key] = _copy(value)
-        if len(_SHARED_ANSWERS) > _SHARED_LIMIT:
-            _SHARED_ANSWERS.popitem(last=False)
-        return value
+        with _REFERENCE_LOCK:
+            if key in _SHARED_ANSWERS:
+                return _copy(_SHARED_ANSWERS[key])
+            module = self._module(mistake)
+            if isinstance(fn, str):
+                value = getattr(module, fn)(*_copy(args), **_copy(kwargs))
+            else:
+                value = fn(module, *_copy(args), **_copy(kwargs))
+            _SHARED_ANSWERS[key] = _copy(value)
+            if len(_SHARED_ANSWERS) > _SHARED_LIMIT:
+                _SHARED_ANSWERS.popitem(last=False)
+            return value
 
     def run_alongside(
         self,
