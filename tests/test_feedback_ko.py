@@ -306,13 +306,13 @@ def test_a_stored_result_renders_in_the_other_language_without_grading(flipped, 
 
 
 def test_check_in_korean_as_a_student_reads_it(flipped):
-    """Does `dlcourse check conv --lang ko` show the table, the failures and the mistake in Korean?"""
+    """Does `dlcourse check conv --lang ko` show the checks, the failures and the mistake in Korean?"""
     result = CliRunner().invoke(main, ["check", "conv", "--lang", "ko", "--path", str(flipped)])
     assert result.exit_code == 1, result.output
     out = result.output
     title = catalogs.translator("conv", "ko").pgettext("check.test_public.test_conv_forward", "")
     for expected in (
-        "과제 항목", "결과", "실패", "통과", title, "실패 유형: 값이 다름", "개의 값이 다릅니다",
+        "실패", "통과", title, "실패 유형: 값이 다름", "개의 값이 다릅니다",
         "최대 절대 오차", "처음 다른 곳은 인덱스",
         "흔한 실수로 보입니다 (flipped_kernel: 뒤집은 커널)", "점: 공개 검사",
     ):  # fmt: skip

@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from autograder.feedback import catalogs
-from autograder.feedback.views import not_implemented_line
+from autograder.feedback.selfcheck import not_implemented_line
 from autograder.messages import Message, msg, render
 from autograder.release import extract
 

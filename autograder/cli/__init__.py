@@ -96,14 +96,14 @@ def check_command(assignment: str, path: Path | None, as_json: bool, lang: str) 
     if as_json:
         click.echo(json.dumps(check.result.to_json(), indent=2, ensure_ascii=False))
     else:
-        from autograder.feedback.views import show_self_check
+        from autograder.feedback.selfcheck import show_self_check
 
         hints = None
         if not check.ok:  # the hint ladders are offered for failing tasks only
             from autograder.release.hints import hinted_tasks
 
             hints = hinted_tasks(assignment)
-        show_self_check(console(), check, lang=lang, hints=hints)
+        show_self_check(check, lang=lang, hints=hints)
     finish(EXIT_OK if check.ok else EXIT_NO)
 
 
