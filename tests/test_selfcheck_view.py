@@ -95,3 +95,33 @@ def test_a_failing_check_in_the_terminal(tmp_path):
     assert result.exit_code == 1
     assert "  FAIL    0/3  conv_forward " in result.output
     assert "\nFAIL conv_forward conv_forward matches the reference [basic]\n" in result.output
+
+
+def test_the_same_failure_is_shown_once(tmp_path):
+    """Does a submission that does not import show its error once, naming the other checks
+    that failed alike, instead of once per check?"""
+    (tmp_path / "conv.py").write_text("def conv_forward(x\n")
+    result = CliRunner().invoke(main, ["check", "conv", "--path", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.count("could not be imported") == 1
+    assert "(the same for 19 more checks: conv_forward, conv_backward," in result.output
+    two = _result()
+    two.tests.append(
+        CheckResult(name="pooling backward matches [3x3]", task="max_pool_backward",
+                    score=0, max_score=1.5, status="failed", output="out: wrong shape")
+    )  # fmt: skip
+
+    class Two(_Check):
+        def __init__(self) -> None:
+            super().__init__()
+            self.result = two
+
+    import click
+
+    @click.command()
+    def show() -> None:
+        show_self_check(Two(), lang="en")
+
+    out = CliRunner(env={"NO_COLOR": "1"}).invoke(show, []).output
+    assert out.count("out: wrong shape") == 1
+    assert "(the same for 1 more check: max_pool_backward)" in out

@@ -123,19 +123,34 @@ def show_result(result: SubmissionResult, *, lang: str = "en") -> None:
         echo(not_implemented_line(task, reached, lang), fg="yellow")
     failed = [t for t in failed if blank_reached(t) is None]
     failed_word = _word(lang, msg("view.fail", "FAIL"))
-    for test in failed[:MAX_SHOWN_FAILURES]:
+    # the same message (a submission that does not import fails every check alike) is shown once
+    same: dict[str, list[CheckResult]] = {}
+    for test in failed:
+        same.setdefault(test.output.rstrip(), []).append(test)
+    for output, tests in list(same.items())[:MAX_SHOWN_FAILURES]:
+        first = tests[0]
         echo()
         echo(
             f"{click.style(failed_word, fg='red', bold=True)} "
-            f"{click.style(test.task, fg='cyan')} {test.name}"
+            f"{click.style(first.task, fg='cyan')} {first.name}"
         )
-        echo(test.output.rstrip())
-    if len(failed) > MAX_SHOWN_FAILURES:
+        echo(output)
+        if len(tests) > 1:
+            also = msg(
+                "view.same_failure",
+                "(the same for {count} more check: {tasks})",
+                plural="(the same for {count} more checks: {tasks})",
+                count=len(tests) - 1,
+                tasks=", ".join(dict.fromkeys(t.task for t in tests[1:])),
+            )
+            echo(_word(lang, also))
+    failed = [t for tests in list(same.values())[MAX_SHOWN_FAILURES:] for t in tests]
+    if failed:
         more = msg(
             "view.more",
             "... and {count} more failing check (use --json for all).",
             plural="... and {count} more failing checks (use --json for all).",
-            count=len(failed) - MAX_SHOWN_FAILURES,
+            count=len(failed),
         )
         echo()
         echo(_word(lang, more))
