@@ -323,11 +323,9 @@ def export_nbgrader(
             helpers[-1].write_bytes(module.read_bytes())
         timeout = max(timeout, cell_timeout(assignment, assignment_plans))
     # every exported assignment of the course in `out`, this export's or an earlier one's
-    students_files = {
-        ident: [p.name for p in helper_modules(course, course.assignment(ident))]
-        for ident in sorted(course.assignments)
-        if (out / "source" / ident).is_dir() and helper_modules(course, course.assignment(ident))
-    }
+    exported = [a for a in sorted(course.assignments) if (out / "source" / a).is_dir()]
+    modules = {a: [p.name for p in helper_modules(course, course.assignment(a))] for a in exported}
+    students_files = {ident: names for ident, names in modules.items() if names}
     config = out / "nbgrader_config.py"
     config.write_text(config_source(course_id, timeout, students_files), encoding="utf-8")
     return NbgraderExport(
